@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs the wasm32-wasi build environment from Debian packages:
+#   clang-16, lld-16, libclang-rt-16-dev-wasm32 (bookworm), wasi-libc (trixie), host build deps.
+# Extra apt sources (trixie, deb-src) are derived from the machine's existing apt configuration,
+# so no registry host is written here. Safe to run more than once.
+set -euo pipefail
+
+if [ "$(id -u)" != 0 ]; then
+  echo "install-toolchain.sh must run as root (it calls apt-get). Try: sudo $0" >&2
+  exit 2
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+SRC_DIR=/etc/apt/sources.list.d
+
+# The first 'deb' URI of the main Debian archive (not -security) from the machine's own config.
+debian_uri() {
+  local uri=""
+  if [ -f "$SRC_DIR/debian.sources" ]; then
+    uri=$(awk '/^URIs:/ {u=$2} /^Suites:/ { if ($0 !~ /security/ && u != "") { print u; exit } }' "$SRC_DIR/debian.sources")
+  fi
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri=$(awk '$1 == "deb" && $3 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' /etc/apt/sources.list)
+  fi
+  if [ -z "$uri" ]; then
+    echo "Could not find a Debian archive URI in $SRC_DIR/debian.sources or /etc/apt/sources.list." >&2
+    echo "Add your Debian mirror to apt's sources and run this script again." >&2
+    exit 1
+  fi
+  echo "$uri"
+}
+
+URI=$(debian_uri)
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+
+if [ ! -f "$SRC_DIR/wasipy.sources" ]; then
+  cat > "$SRC_DIR/wasipy.sources" <<SRC
+# Added by wasipy docker/install-toolchain.sh (derived from this machine's Debian source).
+Types: deb
+URIs: $URI
+Suites: trixie
+Components: main
+Signed-By: $KEYRING
+
+Types: deb-src
+URIs: $URI
+Suites: bookworm trixie
+Components: main
+Signed-By: $KEYRING
+SRC
+  # Only what we ask for by name comes from trixie.
+  cat > /etc/apt/preferences.d/wasipy-trixie <<PIN
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+PIN
+fi
+
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+  clang-16 lld-16 llvm-16 libclang-rt-16-dev-wasm32 patch \
+  build-essential pkg-config dpkg-dev ca-certificates xz-utils \
+  zlib1g-dev libffi-dev libssl-dev libbz2-dev liblzma-dev libsqlite3-dev
+apt-get install -y -q --no-install-recommends -t trixie wasi-libc
+
+# Sanity check: the compiler must produce a wasm32-wasi object.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '#include <stdio.h>\nint main(void){puts("ok");return 0;}\n' > "$tmp/t.c"
+clang-16 --target=wasm32-wasi -O1 "$tmp/t.c" -o "$tmp/t.wasm"
+echo "wasm32-wasi toolchain ready: $(clang-16 --version | head -n1)"

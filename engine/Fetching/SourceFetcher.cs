@@ -1,0 +1,174 @@
+using System.Net;
+using System.Security.Cryptography;
+using Polly;
+using Polly.Retry;
+using Wasipy.Errors;
+
+namespace Wasipy.Fetching;
+
+/// <summary>What to fetch: urls in order (primary, then mirrors), the expected sha256, and the cache file name.</summary>
+public sealed record FetchRequest(IReadOnlyList<string> Urls, string Sha256, string FileName);
+
+/// <summary>How hard to retry one url before moving on to the next.</summary>
+public sealed record RetrySettings(int MaxRetryAttempts, TimeSpan BaseDelay)
+{
+    public static RetrySettings Default { get; } = new(4, TimeSpan.FromSeconds(1));
+}
+
+/// <summary>
+/// Gets a source archive into the download cache, verified by sha256: a cached file with the right hash is used
+/// without network; then local mirror folders (by file name); then each url in turn, with retries and
+/// exponential backoff for transient failures. A file with the wrong hash is never left in the cache.
+/// </summary>
+public sealed class SourceFetcher
+{
+    private readonly HttpClient _http;
+    private readonly string _downloadDir;
+    private readonly IReadOnlyList<string> _mirrorDirs;
+    private readonly ResiliencePipeline _retry;
+    private readonly Action<string> _log;
+
+    public SourceFetcher(HttpClient http, string downloadDir, IReadOnlyList<string> mirrorDirs, RetrySettings retry,
+        Action<string> log, TimeProvider? time = null)
+    {
+        _http = http;
+        _downloadDir = downloadDir;
+        _mirrorDirs = mirrorDirs;
+        _log = log;
+        _retry = new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = retry.MaxRetryAttempts,
+                Delay = retry.BaseDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder().Handle<TransientDownloadException>().Handle<HttpRequestException>(),
+                OnRetry = args =>
+                {
+                    _log($"  retry {args.AttemptNumber + 1} in {args.RetryDelay.TotalSeconds:0.0}s after: {args.Outcome.Exception?.Message}");
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    public string CachedPath(FetchRequest request) => Path.Combine(_downloadDir, request.FileName);
+
+    /// <summary>Returns the path of the verified archive in the download cache.</summary>
+    public async Task<string> FetchAsync(FetchRequest request, CancellationToken cancellation)
+    {
+        Directory.CreateDirectory(_downloadDir);
+        var target = CachedPath(request);
+        if (File.Exists(target))
+        {
+            if (await HashFileAsync(target, cancellation) == request.Sha256)
+            {
+                _log($"using cached {target} (sha256 ok)");
+                return target;
+            }
+            _log($"cached {target} has the wrong sha256; fetching it again");
+        }
+
+        var failures = new List<string>();
+        foreach (var mirror in _mirrorDirs)
+        {
+            var candidate = Path.Combine(mirror, request.FileName);
+            if (!File.Exists(candidate)) continue;
+            var result = await CopyVerifiedAsync(File.OpenRead(candidate), request, target, cancellation);
+            if (result is null)
+            {
+                _log($"copied {candidate} from mirror folder (sha256 ok)");
+                return target;
+            }
+            failures.Add($"{candidate}: {result}");
+        }
+
+        foreach (var url in request.Urls)
+        {
+            _log($"downloading {url}");
+            try
+            {
+                var problem = await _retry.ExecuteAsync(async ct => await DownloadOnceAsync(url, request, target, ct), cancellation);
+                if (problem is null)
+                {
+                    _log($"downloaded {url} (sha256 ok)");
+                    return target;
+                }
+                failures.Add($"{url}: {problem}");
+            }
+            catch (Exception e) when (e is HttpRequestException or TransientDownloadException or PermanentDownloadException or IOException)
+            {
+                failures.Add($"{url}: {e.Message}");
+            }
+            _log($"  failed: {failures[^1]}");
+        }
+
+        throw new WasipyException(
+            $"could not fetch {request.FileName} (sha256 {request.Sha256}):\n  " + string.Join("\n  ", failures) +
+            $"\nIf you have the archive already, put it at {target} or in a folder passed with --mirror; " +
+            "otherwise check the recipe's source.urls and your network.");
+    }
+
+    /// <summary>One attempt; returns null on success, or why the bytes were wrong (not retried).</summary>
+    private async ValueTask<string?> DownloadOnceAsync(string url, FetchRequest request, string target, CancellationToken ct)
+    {
+        var uri = new Uri(url);
+        if (uri.IsFile)
+        {
+            if (!File.Exists(uri.LocalPath)) throw new PermanentDownloadException($"no such file {uri.LocalPath}");
+            return await CopyVerifiedAsync(File.OpenRead(uri.LocalPath), request, target, ct);
+        }
+        using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            var status = (int)response.StatusCode;
+            var message = $"HTTP {status} {response.ReasonPhrase}";
+            if (status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
+                throw new TransientDownloadException(message);
+            throw new PermanentDownloadException(message);
+        }
+        return await CopyVerifiedAsync(await response.Content.ReadAsStreamAsync(ct), request, target, ct);
+    }
+
+    /// <summary>Streams into a temporary file while hashing; moves it into place only when the sha256 matches.</summary>
+    private static async Task<string?> CopyVerifiedAsync(Stream source, FetchRequest request, string target, CancellationToken ct)
+    {
+        var temp = $"{target}.part-{Guid.NewGuid():N}";
+        try
+        {
+            await using (source)
+            await using (var file = File.Create(temp))
+            {
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var buffer = new byte[1 << 16];
+                int read;
+                while ((read = await source.ReadAsync(buffer, ct)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+                var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+                if (actual != request.Sha256)
+                    return $"sha256 mismatch: expected {request.Sha256}, got {actual}";
+            }
+            File.Move(temp, target, overwrite: true);
+            return null;
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    private static async Task<string> HashFileAsync(string path, CancellationToken ct)
+    {
+        await using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
+    }
+}
+
+/// <summary>A failure worth retrying (5xx, 408, 429).</summary>
+public sealed class TransientDownloadException(string message) : Exception(message);
+
+/// <summary>A failure that retrying will not fix (404, missing file).</summary>
+public sealed class PermanentDownloadException(string message) : Exception(message);

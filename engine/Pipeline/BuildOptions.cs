@@ -1,0 +1,17 @@
+namespace Wasipy.Pipeline;
+
+/// <summary>What the user asked for on the command line.</summary>
+public sealed record BuildOptions
+{
+    public required string RecipePath { get; init; }
+    /// <summary>wasipy.yaml; found from the recipe's folder upwards when not given.</summary>
+    public string? ConfigPath { get; init; }
+    /// <summary>A local CPython checkout used instead of the recipe's archive (copied, never modified).</summary>
+    public string? SourceDir { get; init; }
+    /// <summary>Extra folders searched by file name for pre-fetched source archives.</summary>
+    public IReadOnlyList<string> Mirrors { get; init; } = [];
+    public int? Jobs { get; init; }
+    public string? Toolchain { get; init; }
+    /// <summary>Environment seen by templates (env.X) and by the steps; defaults to the process environment.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+}

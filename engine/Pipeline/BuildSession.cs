@@ -1,0 +1,125 @@
+using System.Collections;
+using Scriban.Runtime;
+using Wasipy.Errors;
+using Wasipy.Project;
+using Wasipy.Recipes;
+using Wasipy.Templates;
+
+namespace Wasipy.Pipeline;
+
+/// <summary>Everything one build needs, resolved once: config, recipe, toolchain, folders and the template model.</summary>
+public sealed record BuildSession
+{
+    public required ProjectConfig Config { get; init; }
+    public required Recipe Recipe { get; init; }
+    public required BuildOptions Options { get; init; }
+    public required string ToolchainName { get; init; }
+    public required IReadOnlyDictionary<string, string> Environment { get; init; }
+    public required string BuildDir { get; init; }
+    public required string DownloadsDir { get; init; }
+    public required IReadOnlyList<string> MirrorDirs { get; init; }
+    public required int Jobs { get; init; }
+    public required ScriptObject Model { get; init; }
+
+    public string LogsDir => Path.Combine(BuildDir, "logs");
+    public string StampDir => Path.Combine(BuildDir, ".wasipy", "steps");
+    public string ModuleCacheDir => Path.Combine(BuildDir, ".wasipy", "wasmtime");
+
+    public static BuildSession Open(BuildOptions options)
+    {
+        var recipe = RecipeLoader.Load(options.RecipePath);
+        var configPath = options.ConfigPath ?? ProjectLoader.Find(Path.GetDirectoryName(Path.GetFullPath(options.RecipePath))!);
+        var config = ProjectLoader.Load(configPath);
+        var environment = options.Environment ?? ReadEnvironment();
+        var toolchainName = ChooseToolchain(config, options.Toolchain, environment);
+        var jobs = options.Jobs ?? (config.Jobs > 0 ? config.Jobs : System.Environment.ProcessorCount);
+
+        var model = new ScriptObject
+        {
+            ["recipe"] = RecipeModel(recipe),
+            ["env"] = ToScriptObject(environment),
+            ["jobs"] = jobs,
+            ["prefix"] = config.InstallPrefix,
+        };
+        var dirs = new ScriptObject { ["project"] = config.Root };
+        model["dirs"] = dirs;
+        string RenderPath(string template, string origin) =>
+            Path.GetFullPath(Path.Combine(config.Root, TemplateRenderer.Render(template, model, Quoting.None, origin)));
+        var buildDir = RenderPath(config.Directories.Build, $"{config.FilePath}: directories.build");
+        var downloads = RenderPath(config.Directories.Downloads, $"{config.FilePath}: directories.downloads");
+        dirs["build"] = buildDir;
+        dirs["downloads"] = downloads;
+        dirs["logs"] = Path.Combine(buildDir, "logs");
+        var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
+            .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
+
+        var toolchain = config.Toolchains[toolchainName];
+        string RenderTool(string template, string key) =>
+            TemplateRenderer.Render(template, model, Quoting.None, $"{config.FilePath}: toolchains.{toolchainName}.{key}");
+        model["toolchain"] = new ScriptObject
+        {
+            ["name"] = toolchainName,
+            ["cc"] = RenderTool(toolchain.Cc, "cc"),
+            ["ar"] = RenderTool(toolchain.Ar, "ar"),
+            ["ranlib"] = RenderTool(toolchain.Ranlib, "ranlib"),
+        };
+
+        return new BuildSession
+        {
+            Config = config, Recipe = recipe, Options = options, ToolchainName = toolchainName, Environment = environment,
+            BuildDir = buildDir, DownloadsDir = downloads, MirrorDirs = mirrors, Jobs = jobs, Model = model,
+        };
+    }
+
+    /// <summary>--toolchain if given; else the first whose when_env variable is set; else the first without when_env.</summary>
+    internal static string ChooseToolchain(ProjectConfig config, string? requested, IReadOnlyDictionary<string, string> environment)
+    {
+        if (requested is not null)
+            return config.Toolchains.ContainsKey(requested)
+                ? requested
+                : throw new WasipyException($"unknown toolchain '{requested}'; {config.FilePath} defines: {string.Join(", ", config.Toolchains.Keys)}", 2);
+        foreach (var (name, spec) in config.Toolchains)
+            if (spec.WhenEnv is { } variable && environment.TryGetValue(variable, out var value) && value.Length > 0)
+                return name;
+        return config.Toolchains.FirstOrDefault(t => t.Value.WhenEnv is null).Key
+               ?? throw new WasipyException($"no toolchain applies: set one of {string.Join(", ", config.Toolchains.Values.Select(t => t.WhenEnv))} or pass --toolchain", 2);
+    }
+
+    private static IReadOnlyDictionary<string, string> ReadEnvironment() =>
+        System.Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
+
+    private static ScriptObject RecipeModel(Recipe recipe) => new()
+    {
+        ["version"] = recipe.Version,
+        ["major_minor"] = recipe.MajorMinor,
+        ["source"] = new ScriptObject
+        {
+            ["urls"] = new ScriptArray(recipe.Source.Urls),
+            ["sha256"] = recipe.Source.Sha256,
+            ["file_name"] = recipe.Source.CacheFileName,
+        },
+        ["patches"] = new ScriptArray(RecipeLoader.PatchPaths(recipe)),
+        ["configure"] = new ScriptObject
+        {
+            ["host"] = recipe.Configure.Host,
+            ["config_site"] = recipe.Configure.ConfigSite,
+            ["config_site_overrides"] = ToScriptObject(recipe.Configure.ConfigSiteOverrides),
+            ["flags"] = new ScriptArray(recipe.Configure.Flags),
+            ["cflags"] = new ScriptArray(recipe.Configure.Cflags),
+            ["ldflags"] = new ScriptArray(recipe.Configure.Ldflags),
+        },
+        ["smoke"] = new ScriptObject
+        {
+            ["expected_version"] = recipe.Smoke.ExpectedVersion,
+            ["imports"] = new ScriptArray(recipe.Smoke.Imports),
+        },
+    };
+
+    private static ScriptObject ToScriptObject(IReadOnlyDictionary<string, string> values)
+    {
+        var result = new ScriptObject();
+        foreach (var (key, value) in values) result[key] = value;
+        return result;
+    }
+}

@@ -1,0 +1,3 @@
+using Wasipy.Cli;
+
+return await WasipyCli.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,68 @@
+namespace Wasipy.Project;
+
+/// <summary>wasipy.yaml: project defaults, toolchains and the pipeline.</summary>
+public sealed record ProjectConfig
+{
+    public required DirectoriesSpec Directories { get; init; }
+    /// <summary>Guest path CPython is configured with (--prefix) and where the stdlib is mapped at run time.</summary>
+    public required string InstallPrefix { get; init; }
+    /// <summary>Parallel make jobs; 0 means one per core.</summary>
+    public int Jobs { get; init; }
+    public IReadOnlyDictionary<string, ToolchainSpec> Toolchains { get; init; } = new Dictionary<string, ToolchainSpec>();
+    public IReadOnlyList<StepSpec> Steps { get; init; } = [];
+
+    /// <summary>Folder of the wasipy.yaml file; relative paths are taken from here (not a YAML key).</summary>
+    [YamlDotNet.Serialization.YamlIgnore]
+    public string Root { get; init; } = "";
+
+    [YamlDotNet.Serialization.YamlIgnore]
+    public string FilePath { get; init; } = "";
+}
+
+public sealed record DirectoriesSpec
+{
+    /// <summary>Per-version build folder (template), e.g. build/{{ recipe.major_minor }}.</summary>
+    public required string Build { get; init; }
+    /// <summary>Download cache: archives are kept here by file name and reused when their sha256 matches.</summary>
+    public required string Downloads { get; init; }
+    /// <summary>Local folders searched by file name before the network (pre-fetched archives).</summary>
+    public IReadOnlyList<string> Mirrors { get; init; } = [];
+}
+
+public sealed record ToolchainSpec
+{
+    /// <summary>If set, this toolchain is chosen automatically when that environment variable is set.</summary>
+    public string? WhenEnv { get; init; }
+    public required string Cc { get; init; }
+    public required string Ar { get; init; }
+    public required string Ranlib { get; init; }
+    public string Description { get; init; } = "";
+}
+
+public sealed record StepSpec
+{
+    public required string Name { get; init; }
+    /// <summary>A built-in action (fetch, extract, patch, smoke-test) instead of shell commands.</summary>
+    public string? Uses { get; init; }
+    /// <summary>Parameters for a built-in action (templates, rendered without shell quoting).</summary>
+    public IReadOnlyDictionary<string, string> With { get; init; } = new Dictionary<string, string>();
+    /// <summary>Shell commands (Scriban templates; values are shell-quoted). Each runs with bash -euo pipefail.</summary>
+    public IReadOnlyList<string> Run { get; init; } = [];
+    /// <summary>Working directory (template); created if missing.</summary>
+    public string? Cwd { get; init; }
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    /// <summary>Files written before the commands run (path and content are templates).</summary>
+    public IReadOnlyList<FileSpec> Files { get; init; } = [];
+    /// <summary>Files or folders whose contents go into the step's cache key.</summary>
+    public IReadOnlyList<string> Inputs { get; init; } = [];
+    /// <summary>Paths that must exist after the step; a cached step whose outputs are gone runs again.</summary>
+    public IReadOnlyList<string> Outputs { get; init; } = [];
+    /// <summary>Commands run on every build whose output goes into the cache key (e.g. compiler --version).</summary>
+    public IReadOnlyList<string> Fingerprint { get; init; } = [];
+}
+
+public sealed record FileSpec
+{
+    public required string Path { get; init; }
+    public required string Content { get; init; }
+}

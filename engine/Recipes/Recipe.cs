@@ -1,0 +1,52 @@
+namespace Wasipy.Recipes;
+
+/// <summary>One CPython version's build data (recipes/X.Y.yaml). Only data: how to build lives in wasipy.yaml.</summary>
+public sealed record Recipe
+{
+    /// <summary>Full version, e.g. "3.11.2".</summary>
+    public required string Version { get; init; }
+    public required SourceSpec Source { get; init; }
+    public IReadOnlyList<string> Patches { get; init; } = [];
+    public required ConfigureSpec Configure { get; init; }
+    public required SmokeSpec Smoke { get; init; }
+
+    /// <summary>"3.11" for "3.11.2".</summary>
+    public string MajorMinor => string.Join('.', Version.Split('.').Take(2));
+
+    /// <summary>The file the recipe was read from (not a YAML key).</summary>
+    [YamlDotNet.Serialization.YamlIgnore]
+    public string FilePath { get; init; } = "";
+}
+
+public sealed record SourceSpec
+{
+    /// <summary>Primary url first, then mirrors. http(s):// or file://.</summary>
+    public required IReadOnlyList<string> Urls { get; init; }
+    public required string Sha256 { get; init; }
+
+    /// <summary>Name of the file in the download cache; defaults to the last path segment of the first url.</summary>
+    public string? FileName { get; init; }
+
+    public string CacheFileName => FileName ?? Path.GetFileName(new Uri(Urls[0]).LocalPath);
+}
+
+public sealed record ConfigureSpec
+{
+    /// <summary>--host triple passed to configure, e.g. wasm32-unknown-wasi.</summary>
+    public required string Host { get; init; }
+    /// <summary>config.site shipped with CPython, relative to the source root.</summary>
+    public required string ConfigSite { get; init; }
+    /// <summary>Autoconf cache variables appended after the shipped config.site.</summary>
+    public IReadOnlyDictionary<string, string> ConfigSiteOverrides { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> Flags { get; init; } = [];
+    public IReadOnlyList<string> Cflags { get; init; } = [];
+    public IReadOnlyList<string> Ldflags { get; init; } = [];
+}
+
+public sealed record SmokeSpec
+{
+    /// <summary>What sys.version must start with.</summary>
+    public required string ExpectedVersion { get; init; }
+    /// <summary>Modules the built interpreter must import.</summary>
+    public IReadOnlyList<string> Imports { get; init; } = [];
+}

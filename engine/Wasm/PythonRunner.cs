@@ -1,0 +1,21 @@
+namespace Wasipy.Wasm;
+
+/// <summary>Where a built python.wasm and its installed prefix are, on the host and inside the guest.</summary>
+public sealed record PythonInstall(string WasmPath, string HostPrefix, string GuestPrefix)
+{
+    /// <summary>Runs the interpreter with the install prefix preopened at the guest prefix it was configured with.</summary>
+    public WasiResult Run(WasiRunner runner, IReadOnlyList<string> arguments, bool inheritStdio = false, TimeSpan? timeout = null) =>
+        runner.Run(new WasiRun
+        {
+            WasmPath = WasmPath,
+            Args = [$"{GuestPrefix}/bin/{Path.GetFileName(WasmPath)}", .. arguments],
+            Preopens = [new Preopen(HostPrefix, GuestPrefix)],
+            Environment = new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" },
+            InheritStdio = inheritStdio,
+            Timeout = timeout ?? TimeSpan.FromMinutes(5),
+        });
+
+    /// <summary>The wasmtime CLI command that does the same as <see cref="Run"/>.</summary>
+    public string WasmtimeCommand() =>
+        $"wasmtime run --dir {HostPrefix}::{GuestPrefix} --env PYTHONDONTWRITEBYTECODE=1 {WasmPath}";
+}

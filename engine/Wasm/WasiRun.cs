@@ -1,0 +1,23 @@
+namespace Wasipy.Wasm;
+
+/// <summary>A host folder made visible to the guest at <see cref="GuestPath"/>.</summary>
+public sealed record Preopen(string HostPath, string GuestPath);
+
+/// <summary>One run of a WASI command module.</summary>
+public sealed record WasiRun
+{
+    public required string WasmPath { get; init; }
+    /// <summary>argv, including argv[0].</summary>
+    public IReadOnlyList<string> Args { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<Preopen> Preopens { get; init; } = [];
+    /// <summary>Pass the host's stdin/stdout/stderr through instead of capturing them.</summary>
+    public bool InheritStdio { get; init; }
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>Exit code (0 when _start returns), captured output, and the trap message if the guest trapped.</summary>
+public sealed record WasiResult(int ExitCode, string Stdout, string Stderr, string? Trap)
+{
+    public bool Succeeded => ExitCode == 0 && Trap is null;
+}

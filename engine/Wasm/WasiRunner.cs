@@ -1,0 +1,118 @@
+using Wasipy.Caching;
+using Wasipy.Errors;
+using Wasmtime;
+
+namespace Wasipy.Wasm;
+
+/// <summary>
+/// Runs WASI command modules in-process with Wasmtime. Compiled modules are cached on disk (keyed by the wasm's
+/// hash), so a 30 MB python.wasm compiles once. Guests run on a thread with a 16 MiB native stack.
+/// </summary>
+public sealed class WasiRunner : IDisposable
+{
+    private const int GuestThreadStack = 16 * 1024 * 1024;
+    private readonly Engine _engine;
+    private readonly string? _moduleCacheDir;
+
+    public WasiRunner(string? moduleCacheDir = null)
+    {
+        _moduleCacheDir = moduleCacheDir;
+        using var config = new Config().WithEpochInterruption(true).WithMaximumStackSize(2 * 1024 * 1024);
+        _engine = new Engine(config);
+    }
+
+    public WasiResult Run(WasiRun run)
+    {
+        if (!File.Exists(run.WasmPath))
+            throw new WasipyException($"{run.WasmPath} does not exist; build it first with `wasipy run <recipe>`");
+        WasiResult? result = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { result = RunOnThisThread(run); }
+            catch (Exception e) { failure = e; }
+        }, GuestThreadStack) { Name = "wasm-guest" };
+        thread.Start();
+        thread.Join();
+        if (failure is not null) throw failure is WasipyException ? failure : new WasipyException($"running {run.WasmPath} failed: {failure.Message}", 1, failure);
+        return result!;
+    }
+
+    private WasiResult RunOnThisThread(WasiRun run)
+    {
+        using var module = LoadModule(run.WasmPath);
+        var outFile = run.InheritStdio ? null : Path.GetTempFileName();
+        var errFile = run.InheritStdio ? null : Path.GetTempFileName();
+        try
+        {
+            var wasi = new WasiConfiguration()
+                .WithArgs(run.Args)
+                .WithEnvironmentVariables(run.Environment.Select(kv => (kv.Key, kv.Value)));
+            wasi = run.InheritStdio
+                ? wasi.WithInheritedStandardInput().WithInheritedStandardOutput().WithInheritedStandardError()
+                : wasi.WithStandardOutput(outFile!).WithStandardError(errFile!);
+            foreach (var preopen in run.Preopens)
+            {
+                if (!Directory.Exists(preopen.HostPath))
+                    throw new WasipyException($"cannot map {preopen.HostPath} to {preopen.GuestPath}: the folder does not exist");
+                wasi = wasi.WithPreopenedDirectory(preopen.HostPath, preopen.GuestPath, mutable: true);
+            }
+
+            using var store = new Store(_engine);
+            store.SetWasiConfiguration(wasi);
+            store.SetEpochDeadline(1);
+            using var linker = new Linker(_engine);
+            linker.DefineWasi();
+            using var timer = new Timer(_ => _engine.IncrementEpoch(), null, run.Timeout, Timeout.InfiniteTimeSpan);
+
+            int exitCode = 0;
+            string? trap = null;
+            try
+            {
+                var instance = linker.Instantiate(store, module);
+                var start = instance.GetAction("_start")
+                            ?? throw new WasipyException($"{run.WasmPath} has no _start export; it is not a WASI command module");
+                start();
+            }
+            catch (WasmtimeException e) when (e.ExitCode is int code)
+            {
+                exitCode = code;
+            }
+            catch (TrapException e)
+            {
+                exitCode = 128;
+                trap = e.Message.Contains("interrupt", StringComparison.OrdinalIgnoreCase)
+                    ? $"timed out after {run.Timeout.TotalSeconds:0}s"
+                    : e.Message;
+            }
+            return new WasiResult(exitCode,
+                outFile is null ? "" : File.ReadAllText(outFile),
+                errFile is null ? "" : File.ReadAllText(errFile),
+                trap);
+        }
+        finally
+        {
+            if (outFile is not null) File.Delete(outFile);
+            if (errFile is not null) File.Delete(errFile);
+        }
+    }
+
+    private Module LoadModule(string wasmPath)
+    {
+        if (_moduleCacheDir is null) return Module.FromFile(_engine, wasmPath);
+        var compiled = Path.Combine(_moduleCacheDir, $"{ContentHash.OfFile(wasmPath)}.wasmtime-50.cwasm");
+        if (File.Exists(compiled))
+        {
+            try { return Module.DeserializeFile(_engine, Path.GetFileName(wasmPath), compiled); }
+            catch (WasmtimeException) { File.Delete(compiled); }
+        }
+        var module = Module.FromFile(_engine, wasmPath);
+        Directory.CreateDirectory(_moduleCacheDir);
+        var temp = compiled + ".tmp";
+        File.WriteAllBytes(temp, module.Serialize());
+        File.Move(temp, compiled, overwrite: true);
+        return module;
+    }
+
+    public void Dispose() => _engine.Dispose();
+}
