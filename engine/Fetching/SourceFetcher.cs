@@ -118,6 +118,8 @@ public sealed class SourceFetcher
             if (!File.Exists(uri.LocalPath)) throw new PermanentDownloadException($"no such file {uri.LocalPath}");
             return await CopyVerifiedAsync(File.OpenRead(uri.LocalPath), request, target, ct);
         }
+        if (uri.Scheme == AptSource.Scheme)
+            return await CopyVerifiedAsync(await AptSource.DownloadAsync(uri, ct), request, target, ct);
         using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, ct);
         if (!response.IsSuccessStatusCode)
         {

@@ -59,6 +59,7 @@ public sealed record BuildSession
         model["toolchain"] = new ScriptObject
         {
             ["name"] = toolchainName,
+            ["ensure"] = RenderTool(toolchain.Ensure, "ensure"),
             ["cc"] = RenderTool(toolchain.Cc, "cc"),
             ["ar"] = RenderTool(toolchain.Ar, "ar"),
             ["ranlib"] = RenderTool(toolchain.Ranlib, "ranlib"),

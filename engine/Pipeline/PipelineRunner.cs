@@ -62,6 +62,9 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
                     reporter.Finished(i, steps.Count, new StepOutcome(step.Name, StepStatus.Failed, clock.Elapsed, key.Value, logPath));
                     throw failure;
                 }
+                // A fingerprint (e.g. the compiler's --version) may change because the step itself installed
+                // something; stamp what is true now, so the next run does not see a change that was ours.
+                if (step.Fingerprint.Count > 0) key = await ComputeKeyAsync(step, builtins, previousKey, cancellation);
                 _cache.MarkDone(step.Name, key);
                 var done = new StepOutcome(step.Name, StepStatus.Done, clock.Elapsed, key.Value, logPath);
                 outcomes.Add(done);

@@ -33,6 +33,8 @@ public sealed record ToolchainSpec
 {
     /// <summary>If set, this toolchain is chosen automatically when that environment variable is set.</summary>
     public string? WhenEnv { get; init; }
+    /// <summary>Shell command that makes sure the toolchain is present, installing it where it can (template).</summary>
+    public string Ensure { get; init; } = "";
     public required string Cc { get; init; }
     public required string Ar { get; init; }
     public required string Ranlib { get; init; }

@@ -23,8 +23,8 @@ public static partial class RecipeLoader
         for (var i = 0; i < recipe.Source.Urls.Count; i++)
         {
             var url = recipe.Source.Urls[i];
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "file"))
-                throw file.Error($"'{url}' is not an http(s):// or file:// url", "source", "urls", i.ToString());
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "file" or Fetching.AptSource.Scheme))
+                throw file.Error($"'{url}' is not an http(s)://, file:// or apt-source:// url", "source", "urls", i.ToString());
         }
         if (!Sha256Pattern().IsMatch(recipe.Source.Sha256))
             throw file.Error("source.sha256 must be 64 lowercase hex digits (the sha256 of the source archive)", "source", "sha256");
