@@ -1,0 +1,93 @@
+using Wasipy.Errors;
+using Wasipy.Recipes;
+using Wasipy.Tests.Support;
+
+namespace Wasipy.Tests.Recipes;
+
+public class RecipeLoaderTests
+{
+    private static ConfigException LoadFails(string yaml)
+    {
+        using var dir = new TempDir();
+        var path = dir.File("recipes/3.11.yaml", yaml);
+        return Assert.Throws<ConfigException>(() => RecipeLoader.Load(path));
+    }
+
+    [Fact]
+    public void A_valid_recipe_loads_into_records()
+    {
+        using var dir = new TempDir();
+        var recipe = RecipeLoader.Load(dir.File("r.yaml", Samples.Recipe));
+        Assert.Equal("3.11.2", recipe.Version);
+        Assert.Equal("3.11", recipe.MajorMinor);
+        Assert.Equal("Python-3.11.2.tgz", recipe.Source.CacheFileName);
+        Assert.Equal("no", recipe.Configure.ConfigSiteOverrides["ac_cv_func_dlopen"]);
+        Assert.Equal(["json"], recipe.Smoke.Imports);
+    }
+
+    [Fact]
+    public void An_unknown_key_names_the_file_line_and_column()
+    {
+        var e = LoadFails(Samples.Recipe + "\nconfgure_flags: [a]\n");
+        Assert.EndsWith("3.11.yaml", e.File);
+        Assert.Equal(16, e.Line);
+        Assert.Equal(1, e.Column);
+        Assert.Contains("confgure_flags", e.Message);
+        Assert.Contains("Remove the key or fix its spelling", e.Message);
+    }
+
+    [Fact]
+    public void A_wrong_type_names_the_line_of_the_value()
+    {
+        var e = LoadFails(Samples.Recipe.Replace("flags: [--disable-test-modules]", "flags: {a: b}"));
+        Assert.Equal(11, e.Line);
+    }
+
+    [Fact]
+    public void A_missing_required_field_is_an_error_naming_it()
+    {
+        var e = LoadFails(Samples.Recipe.Replace("  sha256: " + Samples.Sha + "\n", ""));
+        Assert.Contains("sha256", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(3, e.Line);
+    }
+
+    [Fact]
+    public void A_malformed_sha256_points_at_its_line()
+    {
+        var e = LoadFails(Samples.Recipe.Replace(Samples.Sha, "abc123"));
+        Assert.Equal(5, e.Line);
+        Assert.Equal(11, e.Column);
+        Assert.Contains("64 lowercase hex digits", e.Message);
+    }
+
+    [Fact]
+    public void A_config_site_key_that_is_not_a_shell_name_is_refused()
+    {
+        var e = LoadFails(Samples.Recipe.Replace("ac_cv_func_dlopen:", "\"ac cv; rm -rf /\":"));
+        Assert.Equal(10, e.Line);
+        Assert.Contains("not a shell variable name", e.Message);
+    }
+
+    [Fact]
+    public void A_missing_patch_file_is_refused_with_its_path()
+    {
+        var e = LoadFails(Samples.Recipe + "\npatches: [../patches/3.11/nope.patch]\n");
+        Assert.Contains("nope.patch", e.Message);
+        Assert.Equal(16, e.Line);
+    }
+
+    [Fact]
+    public void Broken_yaml_syntax_names_the_position()
+    {
+        var e = LoadFails("version: 3.11.2\nsource: [unclosed\n");
+        Assert.Equal(3, e.Line);
+    }
+
+    [Fact]
+    public void Every_shipped_recipe_loads()
+    {
+        var recipes = Directory.GetFiles(Path.Combine(RepoRoot.Path, "recipes"), "*.yaml", SearchOption.AllDirectories);
+        Assert.NotEmpty(recipes);
+        foreach (var recipe in recipes) RecipeLoader.Load(recipe);
+    }
+}
