@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using Wasipy.Cli;
+using Wasipy.Pipeline;
+using Wasipy.Tests.Support;
+using Wasipy.Wasm;
+using Xunit.Abstractions;
+
+namespace Wasipy.Tests.EndToEnd;
+
+/// <summary>
+/// Builds real CPython 3.11 for wasm32-wasi with the project's own wasipy.yaml and recipes/3.11.yaml, exactly as
+/// `./wasipy run recipes/3.11.yaml` does (installing the Debian toolchain if it is missing), then runs the result.
+/// On a fresh clone this is the full cold build; afterwards it reuses build/3.11.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public class Python311Tests(ITestOutputHelper output)
+{
+    private static readonly string Recipe = Path.Combine(RepoRoot.Path, "recipes", "3.11.yaml");
+
+    [Fact]
+    public async Task The_311_recipe_builds_a_python_wasm_that_runs_and_a_second_run_is_fully_cached()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var clock = Stopwatch.StartNew();
+        var exit = await WasipyCli.RunAsync(["run", Recipe], stdout, stderr);
+        output.WriteLine(stdout.ToString());
+        output.WriteLine(stderr.ToString());
+        Assert.True(exit == 0, $"wasipy run failed:\n{stdout}\n{stderr}");
+        output.WriteLine($"first run: {clock.Elapsed}");
+
+        var session = BuildSession.Open(new BuildOptions { RecipePath = Recipe });
+        var smoke = StepPlanner.Plan(session).Single(s => s.Spec.Uses == "smoke-test");
+        var python = BuiltinActions.PythonFor(smoke);
+        Assert.True(File.Exists(python.WasmPath));
+        using (var runner = new WasiRunner(session.ModuleCacheDir))
+        {
+            var version = python.Run(runner, ["-c", "import sys; print(sys.version.split()[0], sys.platform)"]);
+            Assert.Equal("3.11.2 wasi", version.Stdout.Trim());
+            var work = python.Run(runner, ["-c", "import json, decimal; print(json.dumps({'x': str(decimal.Decimal(1) / 8)}))"]);
+            Assert.Equal("{\"x\": \"0.125\"}", work.Stdout.Trim());
+            var failing = python.Run(runner, ["-c", "raise SystemExit(3)"]);
+            Assert.Equal(3, failing.ExitCode);
+        }
+
+        clock.Restart();
+        var again = new StringWriter();
+        Assert.Equal(0, await WasipyCli.RunAsync(["run", Recipe], again, stderr));
+        var cachedRun = clock.Elapsed;
+        output.WriteLine(again.ToString());
+        output.WriteLine($"cached run: {cachedRun}");
+        Assert.Contains("0 step(s) run", again.ToString());
+        Assert.True(cachedRun < TimeSpan.FromSeconds(5), $"a cached run took {cachedRun}");
+
+        Assert.Equal(4, await WasipyCli.RunAsync(["exec", Recipe, "--", "-c", "import sys; sys.exit(4)"], new StringWriter(), stderr));
+    }
+}
