@@ -25,11 +25,12 @@ public static class AptSource
                 .WithWorkingDirectory(folder.FullName)
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteBufferedAsync(cancellation);
-            if (result.ExitCode != 0)
+            // apt-get may fail on the .dsc or .debian.tar while the .orig tarball arrived; the sha256 decides.
+            var path = Path.Combine(folder.FullName, fileName);
+            if (!File.Exists(path) && result.ExitCode != 0)
                 throw new PermanentDownloadException(
                     $"apt-get source {package} failed (exit code {result.ExitCode}): {result.StandardError.Trim()}. " +
                     "It needs deb-src entries in apt's sources (docker/install-toolchain.sh adds them) and a recent apt-get update");
-            var path = Path.Combine(folder.FullName, fileName);
             if (!File.Exists(path))
                 throw new PermanentDownloadException(
                     $"apt-get source {package} did not bring {fileName} (it brought: {string.Join(", ", folder.GetFiles().Select(f => f.Name))})");

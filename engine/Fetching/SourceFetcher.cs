@@ -6,8 +6,24 @@ using Wasipy.Errors;
 
 namespace Wasipy.Fetching;
 
-/// <summary>What to fetch: urls in order (primary, then mirrors), the expected sha256, and the cache file name.</summary>
-public sealed record FetchRequest(IReadOnlyList<string> Urls, string Sha256, string FileName);
+/// <summary>
+/// What to fetch: urls in order (primary, then mirrors), the expected sha256, and the cache file name.
+/// A url may carry its own hash as a fragment (<c>...#sha256=HEX</c>) when that mirror serves a repacked but
+/// equivalent archive (e.g. a Debian .orig tarball); the file is then accepted with that hash.
+/// </summary>
+public sealed record FetchRequest(IReadOnlyList<string> Urls, string Sha256, string FileName)
+{
+    private const string Marker = "#sha256=";
+
+    /// <summary>The url without a #sha256= fragment.</summary>
+    public static string Location(string url) => url.Contains(Marker) ? url[..url.IndexOf(Marker, StringComparison.Ordinal)] : url;
+
+    /// <summary>The hash a file from this url must have.</summary>
+    public string ExpectedFor(string url) => url.Contains(Marker) ? url[(url.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)..] : Sha256;
+
+    /// <summary>Every hash an archive of this source may have (a cached or mirrored file must have one of them).</summary>
+    public IReadOnlySet<string> AcceptedHashes => Urls.Select(ExpectedFor).Append(Sha256).ToHashSet();
+}
 
 /// <summary>How hard to retry one url before moving on to the next.</summary>
 public sealed record RetrySettings(int MaxRetryAttempts, TimeSpan BaseDelay)
@@ -61,7 +77,7 @@ public sealed class SourceFetcher
         var target = CachedPath(request);
         if (File.Exists(target))
         {
-            if (await HashFileAsync(target, cancellation) == request.Sha256)
+            if (request.AcceptedHashes.Contains(await HashFileAsync(target, cancellation)))
             {
                 _log($"using cached {target} (sha256 ok)");
                 return target;
@@ -74,7 +90,7 @@ public sealed class SourceFetcher
         {
             var candidate = Path.Combine(mirror, request.FileName);
             if (!File.Exists(candidate)) continue;
-            var result = await CopyVerifiedAsync(File.OpenRead(candidate), request, target, cancellation);
+            var result = await CopyVerifiedAsync(File.OpenRead(candidate), request.AcceptedHashes, target, cancellation);
             if (result is null)
             {
                 _log($"copied {candidate} from mirror folder (sha256 ok)");
@@ -85,10 +101,10 @@ public sealed class SourceFetcher
 
         foreach (var url in request.Urls)
         {
-            _log($"downloading {url}");
+            _log($"downloading {FetchRequest.Location(url)}");
             try
             {
-                var problem = await _retry.ExecuteAsync(async ct => await DownloadOnceAsync(url, request, target, ct), cancellation);
+                var problem = await _retry.ExecuteAsync(async ct => await DownloadOnceAsync(url, request.ExpectedFor(url), target, ct), cancellation);
                 if (problem is null)
                 {
                     _log($"downloaded {url} (sha256 ok)");
@@ -110,9 +126,10 @@ public sealed class SourceFetcher
     }
 
     /// <summary>One attempt; returns null on success, or why the bytes were wrong (not retried).</summary>
-    private async ValueTask<string?> DownloadOnceAsync(string url, FetchRequest request, string target, CancellationToken ct)
+    private async ValueTask<string?> DownloadOnceAsync(string url, string sha256, string target, CancellationToken ct)
     {
-        var uri = new Uri(url);
+        var uri = new Uri(FetchRequest.Location(url));
+        IReadOnlySet<string> request = new HashSet<string> { sha256 };
         if (uri.IsFile)
         {
             if (!File.Exists(uri.LocalPath)) throw new PermanentDownloadException($"no such file {uri.LocalPath}");
@@ -133,7 +150,7 @@ public sealed class SourceFetcher
     }
 
     /// <summary>Streams into a temporary file while hashing; moves it into place only when the sha256 matches.</summary>
-    private static async Task<string?> CopyVerifiedAsync(Stream source, FetchRequest request, string target, CancellationToken ct)
+    private static async Task<string?> CopyVerifiedAsync(Stream source, IReadOnlySet<string> accepted, string target, CancellationToken ct)
     {
         var temp = $"{target}.part-{Guid.NewGuid():N}";
         try
@@ -150,8 +167,8 @@ public sealed class SourceFetcher
                     await file.WriteAsync(buffer.AsMemory(0, read), ct);
                 }
                 var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-                if (actual != request.Sha256)
-                    return $"sha256 mismatch: expected {request.Sha256}, got {actual}";
+                if (!accepted.Contains(actual))
+                    return $"sha256 mismatch: expected {string.Join(" or ", accepted)}, got {actual}";
             }
             File.Move(temp, target, overwrite: true);
             return null;

@@ -45,14 +45,6 @@ public sealed record BuildSession
         model["dirs"] = dirs;
         string RenderPath(string template, string origin) =>
             Path.GetFullPath(Path.Combine(config.Root, TemplateRenderer.Render(template, model, Quoting.None, origin)));
-        var buildDir = RenderPath(config.Directories.Build, $"{config.FilePath}: directories.build");
-        var downloads = RenderPath(config.Directories.Downloads, $"{config.FilePath}: directories.downloads");
-        dirs["build"] = buildDir;
-        dirs["downloads"] = downloads;
-        dirs["logs"] = Path.Combine(buildDir, "logs");
-        var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
-            .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
-
         var toolchain = config.Toolchains[toolchainName];
         string RenderTool(string template, string key) =>
             TemplateRenderer.Render(template, model, Quoting.None, $"{config.FilePath}: toolchains.{toolchainName}.{key}");
@@ -64,6 +56,17 @@ public sealed record BuildSession
             ["ar"] = RenderTool(toolchain.Ar, "ar"),
             ["ranlib"] = RenderTool(toolchain.Ranlib, "ranlib"),
         };
+
+        var buildDir = RenderPath(config.Directories.Build, $"{config.FilePath}: directories.build");
+        var downloads = RenderPath(config.Directories.Downloads, $"{config.FilePath}: directories.downloads");
+        dirs["build"] = buildDir;
+        dirs["downloads"] = downloads;
+        dirs["logs"] = Path.Combine(buildDir, "logs");
+        var libs = RenderPath(config.Directories.Libs, $"{config.FilePath}: directories.libs");
+        dirs["libs"] = libs;
+        dirs["sysroot"] = Path.Combine(libs, "prefix");
+        var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
+            .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
 
         return new BuildSession
         {

@@ -14,11 +14,13 @@ namespace Wasipy.Pipeline;
 /// </summary>
 public sealed class BuiltinActions(BuildSession session, Func<Action<string>, SourceFetcher> fetcherFactory, Func<WasiRunner> runnerFactory)
 {
+    private LibraryBuilder Libraries(PlannedStep step) => new(session, step.Require("root"), fetcherFactory);
+
     private FetchRequest Request => new(session.Recipe.Source.Urls, session.Recipe.Source.Sha256, session.Recipe.Source.CacheFileName);
     private string ArchivePath => Path.Combine(session.DownloadsDir, session.Recipe.Source.CacheFileName);
     private string? LocalSource => session.Options.SourceDir is { } dir ? Path.GetFullPath(dir) : null;
 
-    public void AddToKey(PlannedStep step, CacheKey.Builder key)
+    public async Task AddToKeyAsync(PlannedStep step, CacheKey.Builder key, CancellationToken cancellation)
     {
         switch (step.Spec.Uses)
         {
@@ -27,7 +29,10 @@ public sealed class BuiltinActions(BuildSession session, Func<Action<string>, So
                 if (LocalSource is { } local)
                     key.Add("local-source", local).Add("local-source-hash", ContentHash.OfPath(local));
                 else
-                    key.Add("sha256", session.Recipe.Source.Sha256).Add("file", session.Recipe.Source.CacheFileName);
+                    key.AddAll("sha256", Request.AcceptedHashes.Order(StringComparer.Ordinal)).Add("file", session.Recipe.Source.CacheFileName);
+                break;
+            case "libraries":
+                key.AddAll("libraries", await Libraries(step).KeysAsync(cancellation));
                 break;
             case "patch":
                 key.AddAll("patches", RecipeLoader.PatchPaths(session.Recipe).Select(p => $"{Path.GetFileName(p)}:{ContentHash.OfFile(p)}"));
@@ -36,7 +41,8 @@ public sealed class BuiltinActions(BuildSession session, Func<Action<string>, So
                 var wasm = step.Require("wasm");
                 key.Add("wasm", File.Exists(wasm) ? ContentHash.OfFile(wasm) : "missing")
                    .Add("expected-version", session.Recipe.Smoke.ExpectedVersion)
-                   .AddAll("imports", session.Recipe.Smoke.Imports);
+                   .AddAll("imports", session.Recipe.Smoke.Imports)
+                   .AddAll("checks", session.Recipe.Smoke.Checks);
                 break;
         }
     }
@@ -74,6 +80,9 @@ public sealed class BuiltinActions(BuildSession session, Func<Action<string>, So
                 log.WriteLine($"copying {from} to {target}");
                 FileSystem.CopyTree(from, target);
                 await PatchApplier.ApplyAsync(RecipeLoader.PatchPaths(session.Recipe), target, log, cancellation);
+                break;
+            case "libraries":
+                await Libraries(step).BuildAllAsync(log, cancellation);
                 break;
             case "smoke-test":
                 var python = PythonFor(step);

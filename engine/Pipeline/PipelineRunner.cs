@@ -22,20 +22,23 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
         var builtins = new BuiltinActions(session, CreateFetcher, () => _wasi ??= new WasiRunner(session.ModuleCacheDir));
         var outcomes = new List<StepOutcome>();
         var previousKey = "";
+        var keys = new Dictionary<string, string>();
         try
         {
             for (var i = 0; i < steps.Count; i++)
             {
                 var step = steps[i];
                 var logPath = Path.Combine(session.LogsDir, step.Name + ".log");
-                var key = await ComputeKeyAsync(step, builtins, previousKey, cancellation);
+                // A step depends on the step before it, or on the steps it names in `needs`.
+                var upstream = step.Spec.Needs.Count > 0 ? string.Join(",", step.Spec.Needs.Select(n => keys[n])) : previousKey;
+                var key = await ComputeKeyAsync(step, builtins, upstream, cancellation);
                 var outputs = step.Outputs.Concat(step.Spec.Uses is null ? [] : builtins.Outputs(step)).ToList();
                 if (_cache.IsFresh(step.Name, key, outputs))
                 {
                     var cached = new StepOutcome(step.Name, StepStatus.Cached, TimeSpan.Zero, key.Value, logPath);
                     outcomes.Add(cached);
                     reporter.Finished(i, steps.Count, cached);
-                    previousKey = key.Value;
+                    previousKey = keys[step.Name] = key.Value;
                     continue;
                 }
 
@@ -59,17 +62,17 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
                     var failure = e as StepFailedException
                                   ?? new StepFailedException(step.Name, e.Message, logPath, (e as WasipyException)?.ExitCode);
                     if (e is not StepFailedException) AppendToLog(logPath, e.Message);
-                    reporter.Finished(i, steps.Count, new StepOutcome(step.Name, StepStatus.Failed, clock.Elapsed, key.Value, logPath));
+                    reporter.Finished(i, steps.Count, new StepOutcome(step.Name, StepStatus.Failed, clock.Elapsed, key.Value, failure.LogPath));
                     throw failure;
                 }
                 // A fingerprint (e.g. the compiler's --version) may change because the step itself installed
                 // something; stamp what is true now, so the next run does not see a change that was ours.
-                if (step.Fingerprint.Count > 0) key = await ComputeKeyAsync(step, builtins, previousKey, cancellation);
+                if (step.Fingerprint.Count > 0) key = await ComputeKeyAsync(step, builtins, upstream, cancellation);
                 _cache.MarkDone(step.Name, key);
                 var done = new StepOutcome(step.Name, StepStatus.Done, clock.Elapsed, key.Value, logPath);
                 outcomes.Add(done);
                 reporter.Finished(i, steps.Count, done);
-                previousKey = key.Value;
+                previousKey = keys[step.Name] = key.Value;
             }
         }
         finally
@@ -97,7 +100,7 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
             var (exit, output) = await ShellRunner.CaptureAsync(command, session.BuildDir, cancellation);
             key.Add("fingerprint", $"{command}\n{exit}\n{output}");
         }
-        if (step.Spec.Uses is not null) builtins.AddToKey(step, key);
+        if (step.Spec.Uses is not null) await builtins.AddToKeyAsync(step, key, cancellation);
         return key.Build();
     }
 

@@ -36,6 +36,14 @@ public static class SmokeTest
             if (!imports.Succeeded)
                 problems.Add($"these modules did not import: {(imports.Stdout.Trim().Length > 0 ? imports.Stdout.Trim().Replace("\n", "; ") : LastLine(imports.Stderr))}");
         }
+        if (version.Succeeded)
+            for (var i = 0; i < expected.Checks.Count; i++)
+            {
+                var check = python.Run(runner, ["-c", expected.Checks[i]]);
+                Log(log, $"check {i + 1}: {expected.Checks[i]}", check);
+                if (!check.Succeeded)
+                    problems.Add($"check {i + 1} failed ({expected.Checks[i]}): {LastLine(check.Stderr)}");
+            }
         return problems;
     }
 

@@ -25,6 +25,8 @@ public sealed record DirectoriesSpec
     public required string Build { get; init; }
     /// <summary>Download cache: archives are kept here by file name and reused when their sha256 matches.</summary>
     public required string Downloads { get; init; }
+    /// <summary>Where C libraries are built and installed for a toolchain (template), shared by every CPython version.</summary>
+    public string Libs { get; init; } = "build/wasm-libs/{{ toolchain.name }}";
     /// <summary>Local folders searched by file name before the network (pre-fetched archives).</summary>
     public IReadOnlyList<string> Mirrors { get; init; } = [];
 }
@@ -48,6 +50,8 @@ public sealed record StepSpec
     public string? Uses { get; init; }
     /// <summary>Parameters for a built-in action (templates, rendered without shell quoting).</summary>
     public IReadOnlyDictionary<string, string> With { get; init; } = new Dictionary<string, string>();
+    /// <summary>Steps whose keys this step's key includes; by default, the step just before it.</summary>
+    public IReadOnlyList<string> Needs { get; init; } = [];
     /// <summary>Shell commands (Scriban templates; values are shell-quoted). Each runs with bash -euo pipefail.</summary>
     public IReadOnlyList<string> Run { get; init; } = [];
     /// <summary>Working directory (template); created if missing.</summary>

@@ -6,7 +6,7 @@ namespace Wasipy.Project;
 public static class ProjectLoader
 {
     public const string FileName = "wasipy.yaml";
-    public static readonly IReadOnlySet<string> BuiltinActions = new HashSet<string> { "fetch", "extract", "patch", "smoke-test" };
+    public static readonly IReadOnlySet<string> BuiltinActions = new HashSet<string> { "fetch", "extract", "patch", "libraries", "smoke-test" };
 
     /// <summary>Finds wasipy.yaml in the folder of <paramref name="start"/> or any parent.</summary>
     public static string Find(string start)
@@ -50,6 +50,9 @@ public static class ProjectLoader
                 throw file.Error($"step '{step.Name}' has both 'uses' and 'run'; a step is either a built-in action or shell commands", at);
             if (step.Uses is null && step.Run.Count == 0)
                 throw file.Error($"step '{step.Name}' has neither 'uses' nor 'run'", at);
+            foreach (var need in step.Needs)
+                if (need == step.Name || !names.Contains(need))
+                    throw file.Error($"step '{step.Name}' needs '{need}', which is not a step before it", [.. at, "needs"]);
         }
     }
 }

@@ -7,6 +7,8 @@ public sealed record Recipe
     public required string Version { get; init; }
     public required SourceSpec Source { get; init; }
     public IReadOnlyList<string> Patches { get; init; } = [];
+    /// <summary>C libraries (recipes/libs/*.yaml) built for wasm32-wasi before CPython is configured.</summary>
+    public IReadOnlyList<LibraryRef> Libraries { get; init; } = [];
     public required ConfigureSpec Configure { get; init; }
     public required SmokeSpec Smoke { get; init; }
 
@@ -49,4 +51,14 @@ public sealed record SmokeSpec
     public required string ExpectedVersion { get; init; }
     /// <summary>Modules the built interpreter must import.</summary>
     public IReadOnlyList<string> Imports { get; init; } = [];
+    /// <summary>Python programs that must exit 0 (e.g. a zlib round trip).</summary>
+    public IReadOnlyList<string> Checks { get; init; } = [];
+}
+
+/// <summary>A library a CPython recipe needs; an optional one may fail to build without failing the build.</summary>
+public sealed record LibraryRef
+{
+    /// <summary>Path of the library recipe, relative to the CPython recipe's folder.</summary>
+    public required string Recipe { get; init; }
+    public bool Optional { get; init; }
 }

@@ -9,35 +9,67 @@ public static partial class RecipeLoader
     public static Recipe Load(string path)
     {
         var file = YamlFile.Read(path);
-        var recipe = file.Deserialize<Recipe>() with { FilePath = path };
+        var recipe = file.Deserialize<Recipe>(b => b.WithTypeMapping<IReadOnlyList<LibraryRef>, List<LibraryRef>>()) with { FilePath = path };
         Validate(file, recipe);
         return recipe;
+    }
+
+    public static LibraryRecipe LoadLibrary(string path)
+    {
+        var file = YamlFile.Read(path);
+        var library = file.Deserialize<LibraryRecipe>(b => b.WithTypeMapping<IReadOnlyList<Project.FileSpec>, List<Project.FileSpec>>()) with { FilePath = path };
+        if (!LibraryNamePattern().IsMatch(library.Name))
+            throw file.Error($"library name '{library.Name}' must be lowercase letters, digits, '-' or '_'", "name");
+        if (library.Build.Count == 0)
+            throw file.Error("build is empty: give the commands that build and install the library into {{ lib.prefix }}", "build");
+        ValidateSource(file, library.Source, library.Patches);
+        return library;
+    }
+
+    /// <summary>The library recipes a CPython recipe names, loaded and checked.</summary>
+    public static IReadOnlyList<(LibraryRecipe Recipe, bool Optional)> LoadLibraries(Recipe recipe)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(recipe.FilePath))!;
+        return recipe.Libraries.Select(l => (LoadLibrary(Path.Combine(dir, l.Recipe)), l.Optional)).ToList();
     }
 
     private static void Validate(YamlFile file, Recipe recipe)
     {
         if (!VersionPattern().IsMatch(recipe.Version))
             throw file.Error($"version '{recipe.Version}' is not a CPython version like 3.11.2", "version");
-        if (recipe.Source.Urls.Count == 0)
-            throw file.Error("source.urls is empty: give at least one url (the primary, then mirrors)", "source", "urls");
-        for (var i = 0; i < recipe.Source.Urls.Count; i++)
-        {
-            var url = recipe.Source.Urls[i];
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "file" or Fetching.AptSource.Scheme))
-                throw file.Error($"'{url}' is not an http(s)://, file:// or apt-source:// url", "source", "urls", i.ToString());
-        }
-        if (!Sha256Pattern().IsMatch(recipe.Source.Sha256))
-            throw file.Error("source.sha256 must be 64 lowercase hex digits (the sha256 of the source archive)", "source", "sha256");
+        var recipeDir = Path.GetDirectoryName(Path.GetFullPath(file.Path))!;
+        for (var i = 0; i < recipe.Libraries.Count; i++)
+            if (!File.Exists(Path.Combine(recipeDir, recipe.Libraries[i].Recipe)))
+                throw file.Error($"library recipe '{recipe.Libraries[i].Recipe}' not found; paths are relative to the recipe's folder",
+                    "libraries", i.ToString(), "recipe");
+        ValidateSource(file, recipe.Source, recipe.Patches);
         foreach (var key in recipe.Configure.ConfigSiteOverrides.Keys)
             if (!ShellNamePattern().IsMatch(key))
                 throw file.Error($"config_site_overrides key '{key}' is not a shell variable name (letters, digits, _)",
                     "configure", "config_site_overrides", key);
-        var recipeDir = Path.GetDirectoryName(Path.GetFullPath(file.Path))!;
-        for (var i = 0; i < recipe.Patches.Count; i++)
+    }
+
+    private static void ValidateSource(YamlFile file, SourceSpec source, IReadOnlyList<string> patches)
+    {
+        if (source.Urls.Count == 0)
+            throw file.Error("source.urls is empty: give at least one url (the primary, then mirrors)", "source", "urls");
+        for (var i = 0; i < source.Urls.Count; i++)
         {
-            var patch = ResolvePatch(recipeDir, recipe.Patches[i]);
+            var url = source.Urls[i];
+            var fragmentHash = url.Contains("#sha256=") ? url[(url.IndexOf("#sha256=", StringComparison.Ordinal) + 8)..] : null;
+            if (fragmentHash is not null && !Sha256Pattern().IsMatch(fragmentHash))
+                throw file.Error($"'{url}': the #sha256= fragment must be 64 lowercase hex digits", "source", "urls", i.ToString());
+            if (!Uri.TryCreate(Fetching.FetchRequest.Location(url), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "file" or Fetching.AptSource.Scheme))
+                throw file.Error($"'{url}' is not an http(s)://, file:// or apt-source:// url", "source", "urls", i.ToString());
+        }
+        if (!Sha256Pattern().IsMatch(source.Sha256))
+            throw file.Error("source.sha256 must be 64 lowercase hex digits (the sha256 of the source archive)", "source", "sha256");
+        var recipeDir = Path.GetDirectoryName(Path.GetFullPath(file.Path))!;
+        for (var i = 0; i < patches.Count; i++)
+        {
+            var patch = ResolvePatch(recipeDir, patches[i]);
             if (!File.Exists(patch))
-                throw file.Error($"patch '{recipe.Patches[i]}' not found (looked for {patch}); paths are relative to the recipe's folder",
+                throw file.Error($"patch '{patches[i]}' not found (looked for {patch}); paths are relative to the recipe's folder",
                     "patches", i.ToString());
         }
     }
@@ -45,14 +77,19 @@ public static partial class RecipeLoader
     /// <summary>Patch paths in a recipe are relative to the recipe's own folder.</summary>
     public static string ResolvePatch(string recipeDir, string patch) => Path.GetFullPath(Path.Combine(recipeDir, patch));
 
-    public static IReadOnlyList<string> PatchPaths(Recipe recipe)
+    public static IReadOnlyList<string> PatchPaths(Recipe recipe) => PatchPaths(recipe.FilePath, recipe.Patches);
+
+    public static IReadOnlyList<string> PatchPaths(string recipePath, IReadOnlyList<string> patches)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(recipe.FilePath))!;
-        return recipe.Patches.Select(p => ResolvePatch(dir, p)).ToList();
+        var dir = Path.GetDirectoryName(Path.GetFullPath(recipePath))!;
+        return patches.Select(p => ResolvePatch(dir, p)).ToList();
     }
 
     [GeneratedRegex(@"^3\.\d+\.\d+([abc]|rc)?\d*$")]
     private static partial Regex VersionPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]*$")]
+    private static partial Regex LibraryNamePattern();
 
     [GeneratedRegex("^[0-9a-f]{64}$")]
     private static partial Regex Sha256Pattern();

@@ -40,6 +40,9 @@ public static class ArchiveExtractor
                 reader.WriteEntryTo(output);
             if (entry is TarEntry tar && (tar.Mode & 0b001_001_001) != 0)
                 File.SetUnixFileMode(path, (UnixFileMode)(tar.Mode & 0x1FF));
+            // Keep timestamps: autotools projects regenerate configure (and need automake) when configure.ac looks newer.
+            if (entry.LastModifiedTime is { } modified)
+                File.SetLastWriteTimeUtc(path, modified.ToUniversalTime());
             count++;
         }
         if (count == 0)

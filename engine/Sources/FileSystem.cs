@@ -37,6 +37,7 @@ public static class FileSystem
         {
             File.Copy(entry.FullName, target);
             File.SetUnixFileMode(target, File.GetUnixFileMode(entry.FullName));
+            File.SetLastWriteTimeUtc(target, entry.LastWriteTimeUtc);
         }
     }
 }

@@ -86,8 +86,13 @@ public class RecipeLoaderTests
     [Fact]
     public void Every_shipped_recipe_loads()
     {
-        var recipes = Directory.GetFiles(Path.Combine(RepoRoot.Path, "recipes"), "*.yaml", SearchOption.AllDirectories);
+        var recipes = Directory.GetFiles(Path.Combine(RepoRoot.Path, "recipes"), "*.yaml");
         Assert.NotEmpty(recipes);
-        foreach (var recipe in recipes) RecipeLoader.Load(recipe);
+        foreach (var recipe in recipes)
+            Assert.Equal(RecipeLoader.Load(recipe).Libraries.Count, RecipeLoader.LoadLibraries(RecipeLoader.Load(recipe)).Count);
+        var libraries = Directory.GetFiles(Path.Combine(RepoRoot.Path, "recipes", "libs"), "*.yaml");
+        Assert.NotEmpty(libraries);
+        foreach (var library in libraries)
+            Assert.Equal(Path.GetFileNameWithoutExtension(library), RecipeLoader.LoadLibrary(library).Name);
     }
 }

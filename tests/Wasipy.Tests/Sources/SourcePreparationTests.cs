@@ -29,6 +29,24 @@ public class SourcePreparationTests
     }
 
     [Fact]
+    public async Task Extracting_keeps_modification_times_so_autotools_does_not_regenerate()
+    {
+        using var dir = new TempDir();
+        dir.File("xz-5.8.1/configure.ac", "AC_INIT");
+        dir.File("xz-5.8.1/configure", "#!/bin/sh");
+        await Sh("touch -d '2020-01-01 00:00:00Z' xz-5.8.1/configure.ac && touch -d '2021-06-01 00:00:00Z' xz-5.8.1/configure && tar cJf xz.tar.xz xz-5.8.1", dir.Path);
+
+        ArchiveExtractor.Extract(dir.Combine("xz.tar.xz"), dir.Combine("out"));
+        FileSystem.CopyTree(dir.Combine("out"), dir.Combine("copy"));
+
+        foreach (var root in new[] { "out", "copy" })
+        {
+            Assert.Equal(new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc), File.GetLastWriteTimeUtc(dir.Combine(root, "configure.ac")));
+            Assert.Equal(new DateTime(2021, 6, 1, 0, 0, 0, DateTimeKind.Utc), File.GetLastWriteTimeUtc(dir.Combine(root, "configure")));
+        }
+    }
+
+    [Fact]
     public async Task Extracting_a_tar_xz_works_too()
     {
         using var dir = new TempDir();
