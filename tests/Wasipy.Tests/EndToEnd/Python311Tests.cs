@@ -39,6 +39,11 @@ public class Python311Tests(ITestOutputHelper output)
             Assert.Equal("3.11.2 wasi", version.Stdout.Trim());
             var work = python.Run(runner, ["-c", "import json, decimal; print(json.dumps({'x': str(decimal.Decimal(1) / 8)}))"]);
             Assert.Equal("{\"x\": \"0.125\"}", work.Stdout.Trim());
+            var libraries = python.Run(runner, ["-c",
+                "import zlib, bz2, lzma, sqlite3; d = b'x' * 999; " +
+                "print(len(zlib.compress(d)) < 100, bz2.decompress(bz2.compress(d)) == d, lzma.decompress(lzma.compress(d)) == d, " +
+                "sqlite3.connect(':memory:').execute('select 6 * 7').fetchone()[0])"]);
+            Assert.Equal("True True True 42", libraries.Stdout.Trim());
             var failing = python.Run(runner, ["-c", "raise SystemExit(3)"]);
             Assert.Equal(3, failing.ExitCode);
         }

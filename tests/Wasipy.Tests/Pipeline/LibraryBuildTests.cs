@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using Wasipy.Errors;
+using Wasipy.Pipeline;
+using Wasipy.Processes;
+using Wasipy.Tests.Support;
+
+namespace Wasipy.Tests.Pipeline;
+
+/// <summary>Library recipes on a pipeline whose only step is `libraries`, with small archives made by the test.</summary>
+public class LibraryBuildTests
+{
+    private const string Steps = """
+          - name: libraries
+            uses: libraries
+            with: { root: "{{ dirs.libs }}" }
+        """;
+
+    private sealed class Project : IDisposable
+    {
+        private readonly TempDir _dir = new();
+
+        public Project(string buildCommand, bool optional = false)
+        {
+            _dir.File("wasipy.yaml", Samples.Project(Steps));
+            _dir.File("tiny-1.0/tiny.h", "int tiny(void);\n");
+            var (exit, output) = ShellRunner.CaptureAsync("tar czf tiny-1.0.tar.gz tiny-1.0", _dir.Path, CancellationToken.None).Result;
+            Assert.True(exit == 0, output);
+            var archive = _dir.Combine("tiny-1.0.tar.gz");
+            var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(archive)));
+            _dir.File("recipes/libs/tiny.yaml", $"""
+                name: tiny
+                version: "1.0"
+                source:
+                  urls: ["{new Uri(archive).AbsoluteUri}"]
+                  sha256: {sha}
+                build:
+                  - {buildCommand}
+                  - echo built >> {_dir.Combine("builds.count")}
+                outputs: ["{"{{ lib.prefix }}"}/include/tiny.h"]
+                """);
+            RecipePath = _dir.File("recipes/3.11.yaml",
+                Samples.Recipe + $"\nlibraries:\n  - recipe: libs/tiny.yaml\n    optional: {optional.ToString().ToLowerInvariant()}\n");
+        }
+
+        public string RecipePath { get; }
+        public string Combine(params string[] parts) => _dir.Combine(parts);
+        public int Builds => File.Exists(_dir.Combine("builds.count")) ? File.ReadAllLines(_dir.Combine("builds.count")).Length : 0;
+
+        public Task<IReadOnlyList<StepOutcome>> RunAsync() =>
+            new PipelineRunner(BuildSession.Open(new BuildOptions { RecipePath = RecipePath }), new RecordingReporter()).RunAsync(CancellationToken.None);
+
+        public void Dispose() => _dir.Dispose();
+    }
+
+    private const string Install = "mkdir -p {{ lib.prefix }}/include && cp tiny.h {{ lib.prefix }}/include/";
+
+    [Fact]
+    public async Task A_library_is_fetched_unpacked_built_into_the_sysroot_and_then_cached()
+    {
+        using var project = new Project(Install);
+
+        await project.RunAsync();
+        Assert.True(File.Exists(project.Combine("build", "wasm-libs", "fake", "prefix", "include", "tiny.h")));
+        Assert.Equal(1, project.Builds);
+
+        var again = await project.RunAsync();
+        Assert.Equal(StepStatus.Cached, again.Single().Status);
+        Assert.Equal(1, project.Builds);
+    }
+
+    [Fact]
+    public async Task A_library_that_fails_stops_the_build_and_points_at_its_own_log()
+    {
+        using var project = new Project("echo tiny.c:1 error boom && exit 3");
+
+        var e = await Assert.ThrowsAsync<StepFailedException>(project.RunAsync);
+
+        Assert.Equal("libraries: tiny", e.Step);
+        Assert.Equal(project.Combine("build", "wasm-libs", "fake", "logs", "tiny.log"), e.LogPath);
+        Assert.Contains("tiny.c:1 error boom", await File.ReadAllTextAsync(e.LogPath));
+    }
+
+    [Fact]
+    public async Task An_optional_library_that_fails_is_reported_and_the_build_goes_on()
+    {
+        using var project = new Project("exit 3", optional: true);
+
+        var outcomes = await project.RunAsync();
+
+        Assert.Equal(StepStatus.Done, outcomes.Single().Status);
+        Assert.Contains("warning: optional library tiny did not build", await File.ReadAllTextAsync(outcomes.Single().LogPath));
+    }
+}
