@@ -19,6 +19,7 @@ public sealed class ConsoleReporter(TextWriter output, bool interactive) : IStep
         {
             StepStatus.Cached => "cached",
             StepStatus.Done => "done  ",
+            StepStatus.Skipped => "skipped",
             _ => "FAILED",
         };
         output.WriteLine($"{Prefix(index, count, outcome.Step)}{status}  {Format(outcome.Duration)}");

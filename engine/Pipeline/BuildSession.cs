@@ -19,6 +19,8 @@ public sealed record BuildSession
     public required string DownloadsDir { get; init; }
     public required IReadOnlyList<string> MirrorDirs { get; init; }
     public required int Jobs { get; init; }
+    /// <summary>How the standard library ships in this build: packed, packed-source, mapped or zip.</summary>
+    public required string Stdlib { get; init; }
     public required ScriptObject Model { get; init; }
 
     public string LogsDir => Path.Combine(BuildDir, "logs");
@@ -32,6 +34,7 @@ public sealed record BuildSession
         var config = ProjectLoader.Load(configPath);
         var environment = options.Environment ?? ReadEnvironment();
         var toolchainName = ChooseToolchain(config, options.Toolchain, environment);
+        var stdlibMode = StdlibMode(recipe, options);
         var jobs = options.Jobs ?? (config.Jobs > 0 ? config.Jobs : System.Environment.ProcessorCount);
 
         var model = new ScriptObject
@@ -40,6 +43,11 @@ public sealed record BuildSession
             ["env"] = ToScriptObject(environment),
             ["jobs"] = jobs,
             ["prefix"] = config.InstallPrefix,
+            ["stdlib"] = new ScriptObject
+            {
+                ["mode"] = stdlibMode,
+                ["prune"] = new ScriptArray(recipe.Stdlib.Prune),
+            },
         };
         var dirs = new ScriptObject { ["project"] = config.Root };
         model["dirs"] = dirs;
@@ -55,6 +63,7 @@ public sealed record BuildSession
             ["cc"] = RenderTool(toolchain.Cc, "cc"),
             ["ar"] = RenderTool(toolchain.Ar, "ar"),
             ["ranlib"] = RenderTool(toolchain.Ranlib, "ranlib"),
+            ["strip"] = RenderTool(toolchain.Strip, "strip"),
         };
 
         var buildDir = RenderPath(config.Directories.Build, $"{config.FilePath}: directories.build");
@@ -71,7 +80,7 @@ public sealed record BuildSession
         return new BuildSession
         {
             Config = config, Recipe = recipe, Options = options, ToolchainName = toolchainName, Environment = environment,
-            BuildDir = buildDir, DownloadsDir = downloads, MirrorDirs = mirrors, Jobs = jobs, Model = model,
+            BuildDir = buildDir, DownloadsDir = downloads, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode,
         };
     }
 
@@ -88,6 +97,15 @@ public sealed record BuildSession
         return config.Toolchains.FirstOrDefault(t => t.Value.WhenEnv is null).Key
                ?? throw new WasipyException($"no toolchain applies: set one of {string.Join(", ", config.Toolchains.Values.Select(t => t.WhenEnv))} or pass --toolchain", 2);
     }
+
+    private static string StdlibMode(Recipe recipe, BuildOptions options)
+    {
+        var mode = options.StdlibMode ?? recipe.Stdlib.Mode;
+        return StdlibSpec.Modes.Contains(mode)
+            ? mode
+            : throw new WasipyException($"--stdlib {mode} is not one of {string.Join(", ", StdlibSpec.Modes)}", 2);
+    }
+
 
     private static IReadOnlyDictionary<string, string> ReadEnvironment() =>
         System.Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()

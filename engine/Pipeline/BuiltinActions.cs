@@ -37,6 +37,9 @@ public sealed class BuiltinActions(BuildSession session, Func<Action<string>, So
             case "patch":
                 key.AddAll("patches", RecipeLoader.PatchPaths(session.Recipe).Select(p => $"{Path.GetFileName(p)}:{ContentHash.OfFile(p)}"));
                 break;
+            case "vfs-image":
+                key.Add("tree", ContentHash.OfPath(step.Require("from")));
+                break;
             case "smoke-test":
                 var wasm = step.Require("wasm");
                 key.Add("wasm", File.Exists(wasm) ? ContentHash.OfFile(wasm) : "missing")
@@ -50,7 +53,7 @@ public sealed class BuiltinActions(BuildSession session, Func<Action<string>, So
     public IEnumerable<string> Outputs(PlannedStep step) => step.Spec.Uses switch
     {
         "fetch" => LocalSource is null ? [ArchivePath] : [],
-        "extract" or "patch" => [step.Require("to")],
+        "extract" or "patch" or "vfs-image" => [step.Require("to")],
         _ => [],
     };
 
@@ -84,6 +87,10 @@ public sealed class BuiltinActions(BuildSession session, Func<Action<string>, So
             case "libraries":
                 await Libraries(step).BuildAllAsync(log, cancellation);
                 break;
+            case "vfs-image":
+                var size = Stdlib.VfsImage.Write(step.Require("from"), step.Require("mount"), step.Require("to"));
+                log.WriteLine($"wrote {step.Require("to")}: {size} bytes from {step.Require("from")}, mounted at {step.Require("mount")}");
+                break;
             case "smoke-test":
                 var python = PythonFor(step);
                 var problems = SmokeTest.Check(python, session.Recipe.Smoke, runnerFactory(), log.WriteLine);
@@ -97,5 +104,5 @@ public sealed class BuiltinActions(BuildSession session, Func<Action<string>, So
     }
 
     public static PythonInstall PythonFor(PlannedStep smokeStep) =>
-        new(smokeStep.Require("wasm"), smokeStep.Require("host_prefix"), smokeStep.Require("guest_prefix"));
+        new(smokeStep.Require("wasm"), smokeStep.With.GetValueOrDefault("host_prefix", ""), smokeStep.Require("guest_prefix"));
 }

@@ -29,6 +29,13 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
             {
                 var step = steps[i];
                 var logPath = Path.Combine(session.LogsDir, step.Name + ".log");
+                if (!step.Enabled)
+                {
+                    var skipped = new StepOutcome(step.Name, StepStatus.Skipped, TimeSpan.Zero, "", logPath);
+                    outcomes.Add(skipped);
+                    reporter.Finished(i, steps.Count, skipped);
+                    continue;
+                }
                 // A step depends on the step before it, or on the steps it names in `needs`.
                 var upstream = step.Spec.Needs.Count > 0 ? string.Join(",", step.Spec.Needs.Select(n => keys[n])) : previousKey;
                 var key = await ComputeKeyAsync(step, builtins, upstream, cancellation);

@@ -6,6 +6,8 @@ namespace Wasipy.Pipeline;
 public sealed record PlannedStep
 {
     public required StepSpec Spec { get; init; }
+    /// <summary>False when the step's `when` rendered to "false": it is skipped.</summary>
+    public bool Enabled { get; init; } = true;
     public string Name => Spec.Name;
     public IReadOnlyList<string> Commands { get; init; } = [];
     public IReadOnlyList<(string Path, string Content)> Files { get; init; } = [];

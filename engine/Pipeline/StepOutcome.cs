@@ -1,6 +1,6 @@
 namespace Wasipy.Pipeline;
 
-public enum StepStatus { Cached, Done, Failed }
+public enum StepStatus { Cached, Done, Skipped, Failed }
 
 /// <summary>What happened to one step in a run.</summary>
 public sealed record StepOutcome(string Step, StepStatus Status, TimeSpan Duration, string Key, string LogPath);

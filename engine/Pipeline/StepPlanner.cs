@@ -15,6 +15,13 @@ public static class StepPlanner
             string Plain(string template, string what) => TemplateRenderer.Render(template, session.Model, Quoting.None, Origin(what));
             string PathOf(string template, string what) => Path.GetFullPath(Path.Combine(session.Config.Root, Plain(template, what)));
 
+            var enabled = spec.When is null || Plain(spec.When, "when").Trim() switch
+            {
+                "true" => true,
+                "false" => false,
+                var other => throw new Errors.WasipyException($"{Origin("when")}: rendered '{other}', expected true or false", 2),
+            };
+            if (!enabled) return new PlannedStep { Spec = spec, Enabled = false, WorkingDirectory = session.BuildDir };
             return new PlannedStep
             {
                 Spec = spec,

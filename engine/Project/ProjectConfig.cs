@@ -40,6 +40,8 @@ public sealed record ToolchainSpec
     public required string Cc { get; init; }
     public required string Ar { get; init; }
     public required string Ranlib { get; init; }
+    /// <summary>llvm-strip, to drop debug info from the wasm that ships.</summary>
+    public required string Strip { get; init; }
     public string Description { get; init; } = "";
 }
 
@@ -50,6 +52,8 @@ public sealed record StepSpec
     public string? Uses { get; init; }
     /// <summary>Parameters for a built-in action (templates, rendered without shell quoting).</summary>
     public IReadOnlyDictionary<string, string> With { get; init; } = new Dictionary<string, string>();
+    /// <summary>A template that renders to "true" or "false"; a false step is skipped (e.g. only in one stdlib mode).</summary>
+    public string? When { get; init; }
     /// <summary>Steps whose keys this step's key includes; by default, the step just before it.</summary>
     public IReadOnlyList<string> Needs { get; init; } = [];
     /// <summary>Shell commands (Scriban templates; values are shell-quoted). Each runs with bash -euo pipefail.</summary>

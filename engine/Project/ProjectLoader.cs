@@ -6,7 +6,7 @@ namespace Wasipy.Project;
 public static class ProjectLoader
 {
     public const string FileName = "wasipy.yaml";
-    public static readonly IReadOnlySet<string> BuiltinActions = new HashSet<string> { "fetch", "extract", "patch", "libraries", "smoke-test" };
+    public static readonly IReadOnlySet<string> BuiltinActions = new HashSet<string> { "fetch", "extract", "patch", "libraries", "vfs-image", "smoke-test" };
 
     /// <summary>Finds wasipy.yaml in the folder of <paramref name="start"/> or any parent.</summary>
     public static string Find(string start)

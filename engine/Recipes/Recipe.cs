@@ -11,6 +11,7 @@ public sealed record Recipe
     public IReadOnlyList<LibraryRef> Libraries { get; init; } = [];
     public required ConfigureSpec Configure { get; init; }
     public required SmokeSpec Smoke { get; init; }
+    public StdlibSpec Stdlib { get; init; } = new();
 
     /// <summary>"3.11" for "3.11.2".</summary>
     public string MajorMinor => string.Join('.', Version.Split('.').Take(2));
@@ -53,6 +54,18 @@ public sealed record SmokeSpec
     public IReadOnlyList<string> Imports { get; init; } = [];
     /// <summary>Python programs that must exit 0 (e.g. a zlib round trip).</summary>
     public IReadOnlyList<string> Checks { get; init; } = [];
+}
+
+/// <summary>How the standard library ships (see README: stdlib modes).</summary>
+public sealed record StdlibSpec
+{
+    public const string Packed = "packed", PackedSource = "packed-source", Mapped = "mapped", Zip = "zip";
+    public static readonly IReadOnlyList<string> Modes = [Packed, PackedSource, Mapped, Zip];
+
+    /// <summary>packed (default), packed-source, mapped or zip; `--stdlib` overrides it.</summary>
+    public string Mode { get; init; } = Packed;
+    /// <summary>Paths under lib/pythonX.Y left out of what ships (test, idlelib, ...).</summary>
+    public IReadOnlyList<string> Prune { get; init; } = [];
 }
 
 /// <summary>A library a CPython recipe needs; an optional one may fail to build without failing the build.</summary>

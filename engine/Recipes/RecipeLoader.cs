@@ -43,6 +43,12 @@ public static partial class RecipeLoader
                 throw file.Error($"library recipe '{recipe.Libraries[i].Recipe}' not found; paths are relative to the recipe's folder",
                     "libraries", i.ToString(), "recipe");
         ValidateSource(file, recipe.Source, recipe.Patches);
+        if (!StdlibSpec.Modes.Contains(recipe.Stdlib.Mode))
+            throw file.Error($"stdlib.mode '{recipe.Stdlib.Mode}' is not one of {string.Join(", ", StdlibSpec.Modes)}", "stdlib", "mode");
+        for (var i = 0; i < recipe.Stdlib.Prune.Count; i++)
+            if (recipe.Stdlib.Prune[i].Split('/').Any(part => part is "" or "." or ".."))
+                throw file.Error($"stdlib.prune entry '{recipe.Stdlib.Prune[i]}' must be a plain path under lib/pythonX.Y (no '..', no leading '/')",
+                    "stdlib", "prune", i.ToString());
         foreach (var key in recipe.Configure.ConfigSiteOverrides.Keys)
             if (!ShellNamePattern().IsMatch(key))
                 throw file.Error($"config_site_overrides key '{key}' is not a shell variable name (letters, digits, _)",

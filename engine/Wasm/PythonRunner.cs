@@ -1,6 +1,9 @@
 namespace Wasipy.Wasm;
 
-/// <summary>Where a built python.wasm and its installed prefix are, on the host and inside the guest.</summary>
+/// <summary>
+/// Where a built python.wasm and its installed prefix are, on the host and inside the guest. An empty
+/// <see cref="HostPrefix"/> means the standard library is inside the wasm and nothing is mapped.
+/// </summary>
 public sealed record PythonInstall(string WasmPath, string HostPrefix, string GuestPrefix)
 {
     /// <summary>Runs the interpreter with the install prefix preopened at the guest prefix it was configured with.</summary>
@@ -9,13 +12,14 @@ public sealed record PythonInstall(string WasmPath, string HostPrefix, string Gu
         {
             WasmPath = WasmPath,
             Args = [$"{GuestPrefix}/bin/{Path.GetFileName(WasmPath)}", .. arguments],
-            Preopens = [new Preopen(HostPrefix, GuestPrefix)],
+            Preopens = HostPrefix.Length == 0 ? [] : [new Preopen(HostPrefix, GuestPrefix)],
             Environment = new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" },
             InheritStdio = inheritStdio,
             Timeout = timeout ?? TimeSpan.FromMinutes(5),
         });
 
     /// <summary>The wasmtime CLI command that does the same as <see cref="Run"/>.</summary>
-    public string WasmtimeCommand() =>
-        $"wasmtime run --dir {HostPrefix}::{GuestPrefix} --env PYTHONDONTWRITEBYTECODE=1 {WasmPath}";
+    public string WasmtimeCommand() => HostPrefix.Length == 0
+        ? $"wasmtime run {WasmPath}"
+        : $"wasmtime run --dir {HostPrefix}::{GuestPrefix} --env PYTHONDONTWRITEBYTECODE=1 {WasmPath}";
 }

@@ -1,0 +1,104 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Wasipy.Stdlib;
+
+/// <summary>
+/// Writes a folder as the read-only file system image that vfs/wasipy_vfs.c serves from inside python.wasm.
+/// Layout (little endian): "WPYVFS1\0", u32 entry count, u32 mount length, the mount path (padded to 4),
+/// entries of eight u32 (name offset, name length, parent, kind 0 file / 1 dir, first child, child count,
+/// data offset, data size), then names and file contents. Entry 0 is the root; the children of a folder are
+/// consecutive and sorted bytewise by UTF-8 name, so the guest can binary-search them.
+/// </summary>
+public static class VfsImage
+{
+    private static readonly byte[] Magic = "WPYVFS1\0"u8.ToArray();
+    private const int EntrySize = 32;
+
+    private sealed record Node(byte[] Name, int Parent, string? FilePath, List<Node> Children)
+    {
+        public int Index { get; set; }
+        public int FirstChild { get; set; }
+        public bool IsDirectory => FilePath is null;
+    }
+
+    /// <summary>Writes the image and returns its size in bytes.</summary>
+    public static long Write(string folder, string mountPoint, string output)
+    {
+        if (!Directory.Exists(folder))
+            throw new Errors.WasipyException($"cannot pack {folder}: the folder does not exist");
+        var root = new Node([], 0, null, []);
+        var order = new List<Node> { root };
+        var queue = new Queue<(Node Node, string Path)>();
+        queue.Enqueue((root, folder));
+        while (queue.Count > 0)
+        {
+            var (dir, path) = queue.Dequeue();
+            dir.FirstChild = order.Count;
+            var children = new DirectoryInfo(path).EnumerateFileSystemInfos()
+                .Select(info => (Info: info, Name: Encoding.UTF8.GetBytes(info.Name)))
+                .OrderBy(c => c.Name, ByteComparer.Instance);
+            foreach (var (info, name) in children)
+            {
+                var isDir = info is DirectoryInfo && info.LinkTarget is null;
+                var node = new Node(name, dir.Index, isDir ? null : info.FullName, []) { Index = order.Count };
+                dir.Children.Add(node);
+                order.Add(node);
+                if (isDir) queue.Enqueue((node, info.FullName));
+            }
+        }
+
+        var mount = Encoding.UTF8.GetBytes(mountPoint);
+        var headerSize = 16 + Align4(mount.Length);
+        var namesStart = headerSize + order.Count * EntrySize;
+        var namesSize = order.Sum(n => n.Name.Length);
+        var dataOffset = (long)namesStart + namesSize;
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        using var stream = File.Create(output);
+        var header = new byte[headerSize];
+        Magic.CopyTo(header, 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), (uint)order.Count);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), (uint)mount.Length);
+        mount.CopyTo(header, 16);
+        stream.Write(header);
+
+        var nameOffset = (long)namesStart;
+        var entry = new byte[EntrySize];
+        var sizes = order.Select(n => n.IsDirectory ? 0L : new FileInfo(n.FilePath!).Length).ToList();
+        foreach (var (node, size) in order.Zip(sizes))
+        {
+            Put(entry, 0, nameOffset);
+            Put(entry, 4, node.Name.Length);
+            Put(entry, 8, node.Parent);
+            Put(entry, 12, node.IsDirectory ? 1 : 0);
+            Put(entry, 16, node.IsDirectory ? node.FirstChild : 0);
+            Put(entry, 20, node.Children.Count);
+            Put(entry, 24, node.IsDirectory ? 0 : dataOffset);
+            Put(entry, 28, size);
+            stream.Write(entry);
+            nameOffset += node.Name.Length;
+            dataOffset += size;
+        }
+        if (dataOffset > uint.MaxValue)
+            throw new Errors.WasipyException($"{folder} is too large for a file system image (over 4 GiB)");
+        foreach (var node in order) stream.Write(node.Name);
+        foreach (var node in order.Where(n => !n.IsDirectory))
+        {
+            using var file = File.OpenRead(node.FilePath!);
+            file.CopyTo(stream);
+        }
+        return stream.Length;
+    }
+
+    private static int Align4(int n) => (n + 3) & ~3;
+
+    private static void Put(byte[] buffer, int at, long value) =>
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(at), checked((uint)value));
+
+    private sealed class ByteComparer : IComparer<byte[]>
+    {
+        public static readonly ByteComparer Instance = new();
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y.AsSpan());
+    }
+}
