@@ -34,6 +34,7 @@ public static class Samples
             cc: cc
             ar: ar
             ranlib: ranlib
+            strip: strip
         steps:
         {steps}
         """;

@@ -1,0 +1,76 @@
+using Wasipy.Cli;
+using Wasipy.Errors;
+using Wasipy.Pipeline;
+using Wasipy.Tests.Support;
+
+namespace Wasipy.Tests.Pipeline;
+
+public class StepConditionTests
+{
+    private const string Steps = """
+          - name: always
+            run: ["echo {{ stdlib.mode }} > {{ dirs.project }}/mode.txt"]
+          - name: packed-only
+            when: '{{ stdlib.mode == "packed" }}'
+            run: ["touch {{ dirs.project }}/packed-ran"]
+        """;
+
+    [Theory]
+    [InlineData("packed", StepStatus.Done, true)]
+    [InlineData("zip", StepStatus.Skipped, false)]
+    public async Task A_step_whose_when_is_false_is_skipped(string mode, StepStatus expected, bool ran)
+    {
+        using var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project(Steps));
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
+
+        var session = BuildSession.Open(new BuildOptions { RecipePath = recipe, StdlibMode = mode });
+        var outcomes = await new PipelineRunner(session, new RecordingReporter()).RunAsync(CancellationToken.None);
+
+        Assert.Equal(expected, outcomes[1].Status);
+        Assert.Equal(ran, File.Exists(dir.Combine("packed-ran")));
+        Assert.Equal(mode, File.ReadAllText(dir.Combine("mode.txt")).Trim());
+    }
+
+    [Fact]
+    public void A_when_that_is_not_true_or_false_is_an_error()
+    {
+        using var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project("""
+              - name: odd
+                when: "{{ stdlib.mode }}"
+                run: ["true"]
+            """));
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
+        var e = Assert.Throws<WasipyException>(() => StepPlanner.Plan(BuildSession.Open(new BuildOptions { RecipePath = recipe })));
+        Assert.Contains("step 'odd', when: rendered 'packed', expected true or false", e.Message);
+    }
+
+    [Fact]
+    public void Needs_must_name_an_earlier_step()
+    {
+        using var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project("""
+              - name: first
+                needs: [later]
+                run: ["true"]
+              - name: later
+                run: ["true"]
+            """));
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
+        var e = Assert.Throws<ConfigException>(() => BuildSession.Open(new BuildOptions { RecipePath = recipe }));
+        Assert.Contains("needs 'later', which is not a step before it", e.Message);
+        Assert.Equal(13, e.Line);
+    }
+
+    [Fact]
+    public async Task An_unknown_stdlib_mode_on_the_command_line_is_a_usage_error()
+    {
+        using var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project(Steps));
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
+        var stderr = new StringWriter();
+        Assert.NotEqual(0, await WasipyCli.RunAsync(["run", recipe, "--stdlib", "squashfs"], new StringWriter(), stderr));
+        Assert.False(File.Exists(dir.Combine("mode.txt")));
+    }
+}
