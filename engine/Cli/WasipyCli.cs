@@ -49,7 +49,30 @@ public static class WasipyCli
             return Task.FromResult(result.ExitCode);
         }));
 
-        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, exec };
+        var newVersion = new Argument<string>("version") { Description = "The new CPython version, e.g. 3.16 or 3.16.0" };
+        var from = new Option<string>("--from") { Description = "The version whose recipe to start from, e.g. 3.15", Required = true };
+        var recipesDir = new Option<string>("--recipes") { Description = "The recipes folder", DefaultValueFactory = _ => "recipes" };
+        var scaffold = new Command("new", "Scaffold recipes/X.Y.yaml from an existing recipe (then fill in its sha256)") { newVersion, from, recipesDir };
+        scaffold.SetAction((parse, _) => Guard(stderr, () =>
+        {
+            var dir = parse.GetValue(recipesDir)!;
+            var version = parse.GetValue(newVersion)!;
+            var majorMinor = string.Join('.', version.Split('.').Take(2));
+            var written = Recipes.RecipeScaffold.Create(Path.Combine(dir, parse.GetValue(from) + ".yaml"), version, Path.Combine(dir, majorMinor + ".yaml"));
+            stdout.WriteLine($"wasipy: wrote {written}; set source.sha256 (and check configure.config_site and patches) before building");
+            return Task.FromResult(0);
+        }));
+
+        var matrix = new Command("matrix", "Print the CPython recipes as JSON for a CI matrix") { recipesDir };
+        matrix.SetAction((parse, _) => Guard(stderr, () =>
+        {
+            var dir = parse.GetValue(recipesDir)!;
+            if (!Directory.Exists(dir)) throw new WasipyException($"no recipes folder at {Path.GetFullPath(dir)}; pass --recipes", 2);
+            stdout.WriteLine(Recipes.RecipeMatrix.Json(Recipes.RecipeMatrix.Entries(dir, Path.GetDirectoryName(Path.GetFullPath(dir))!)));
+            return Task.FromResult(0);
+        }));
+
+        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, exec, scaffold, matrix };
         return await root.Parse(args).InvokeAsync();
     }
 

@@ -1,0 +1,19 @@
+using System.Text.Json;
+
+namespace Wasipy.Recipes;
+
+/// <summary>`wasipy matrix`: the CPython recipes as a JSON object for a CI matrix ({"include": [...]}).</summary>
+public static class RecipeMatrix
+{
+    public sealed record Entry(string Name, string Version, string Recipe);
+
+    public static IReadOnlyList<Entry> Entries(string recipesDir, string relativeTo) =>
+        Directory.GetFiles(recipesDir, "*.yaml")
+            .Select(path => (Path: path, Recipe: RecipeLoader.Load(path)))
+            .OrderBy(r => Version.Parse(r.Recipe.MajorMinor))
+            .Select(r => new Entry(r.Recipe.MajorMinor, r.Recipe.Version, Path.GetRelativePath(relativeTo, r.Path).Replace('\\', '/')))
+            .ToList();
+
+    public static string Json(IReadOnlyList<Entry> entries) =>
+        JsonSerializer.Serialize(new { include = entries.Select(e => new { name = e.Name, version = e.Version, recipe = e.Recipe }) });
+}

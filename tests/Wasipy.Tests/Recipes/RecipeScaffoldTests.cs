@@ -1,0 +1,58 @@
+using Wasipy.Cli;
+using Wasipy.Recipes;
+using Wasipy.Tests.Support;
+
+namespace Wasipy.Tests.Recipes;
+
+public class RecipeScaffoldTests
+{
+    [Fact]
+    public async Task New_makes_a_loadable_recipe_with_the_new_version_and_no_borrowed_hash()
+    {
+        using var dir = new TempDir();
+        File.Copy(Path.Combine(RepoRoot.Path, "recipes", "3.13.yaml"), dir.Combine("3.13.yaml"));
+        Wasipy.Sources.FileSystem.CopyTree(Path.Combine(RepoRoot.Path, "recipes", "libs"), dir.Combine("libs"));
+        var stdout = new StringWriter();
+
+        var exit = await WasipyCli.RunAsync(["new", "3.16", "--from", "3.13", "--recipes", dir.Path], stdout, new StringWriter());
+
+        Assert.Equal(0, exit);
+        var recipe = RecipeLoader.Load(dir.Combine("3.16.yaml"));
+        Assert.Equal("3.16.0", recipe.Version);
+        Assert.Equal("3.16.0", recipe.Smoke.ExpectedVersion);
+        Assert.Equal(["https://www.python.org/ftp/python/3.16.0/Python-3.16.0.tar.xz"], recipe.Source.Urls);
+        Assert.Equal(RecipeScaffold.UnknownSha256, recipe.Source.Sha256);
+        Assert.Contains("config-3.16-wasm32-wasip1", recipe.Stdlib.Prune);
+        Assert.StartsWith("# CPython 3.16 for wasm32-wasi. Scaffolded from 3.13.yaml", File.ReadAllText(dir.Combine("3.16.yaml")));
+        Assert.Contains("set source.sha256", stdout.ToString());
+    }
+
+    [Fact]
+    public async Task New_never_overwrites_an_existing_recipe()
+    {
+        using var dir = new TempDir();
+        File.Copy(Path.Combine(RepoRoot.Path, "recipes", "3.13.yaml"), dir.Combine("3.13.yaml"));
+        dir.File("3.14.yaml", "mine");
+        var stderr = new StringWriter();
+
+        var exit = await WasipyCli.RunAsync(["new", "3.14", "--from", "3.13", "--recipes", dir.Path], new StringWriter(), stderr);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("exists already", stderr.ToString());
+        Assert.Equal("mine", File.ReadAllText(dir.Combine("3.14.yaml")));
+    }
+
+    [Fact]
+    public async Task Matrix_lists_every_recipe_in_version_order_as_json()
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, await WasipyCli.RunAsync(["matrix", "--recipes", Path.Combine(RepoRoot.Path, "recipes")], stdout, new StringWriter()));
+        using var json = System.Text.Json.JsonDocument.Parse(stdout.ToString());
+        var names = json.RootElement.GetProperty("include").EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToList();
+        Assert.Equal(names.OrderBy(n => Version.Parse(n!)).ToList(), names);
+        Assert.Contains("3.11", names);
+        Assert.Contains("3.13", names);
+        Assert.All(json.RootElement.GetProperty("include").EnumerateArray(),
+            e => Assert.StartsWith("recipes/", e.GetProperty("recipe").GetString()));
+    }
+}
