@@ -49,6 +49,19 @@ public static class WasipyCli
             return Task.FromResult(result.ExitCode);
         }));
 
+        var testNames = new Argument<string[]>("tests") { Description = "Regression tests to run (default: the recipe's regrtest.tests)", Arity = ArgumentArity.ZeroOrMore };
+        var test = new Command("test", "Build if needed, then run CPython's regression tests under Wasmtime; only unexpected failures fail") { recipe, config, toolchain, jobs, testNames };
+        test.SetAction((parse, cancel) => Guard(stderr, async () =>
+        {
+            var session = BuildSession.Open(Options(parse, recipe, config, null, null, jobs, toolchain, stdlib));
+            await new PipelineRunner(session, new ConsoleReporter(stdout, !Console.IsOutputRedirected)).RunAsync(cancel);
+            var outcomes = new Regrtest.RegrtestRunner(session, stdout).Run(parse.GetValue(testNames) ?? []);
+            int Count(Regrtest.TestStatus s) => outcomes.Count(o => o.Status == s);
+            stdout.WriteLine($"regrtest: {Count(Regrtest.TestStatus.Passed)} passed, {Count(Regrtest.TestStatus.Failed)} failed, " +
+                             $"{Count(Regrtest.TestStatus.Skipped)} skipped, {Count(Regrtest.TestStatus.ExpectedFailure)} expected failures");
+            return Count(Regrtest.TestStatus.Failed) == 0 ? 0 : 1;
+        }));
+
         var newVersion = new Argument<string>("version") { Description = "The new CPython version, e.g. 3.16 or 3.16.0" };
         var from = new Option<string>("--from") { Description = "The version whose recipe to start from, e.g. 3.15", Required = true };
         var recipesDir = new Option<string>("--recipes") { Description = "The recipes folder", DefaultValueFactory = _ => "recipes" };
@@ -72,7 +85,7 @@ public static class WasipyCli
             return Task.FromResult(0);
         }));
 
-        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, exec, scaffold, matrix };
+        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, exec, test, scaffold, matrix };
         return await root.Parse(args).InvokeAsync();
     }
 

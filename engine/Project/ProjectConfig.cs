@@ -10,6 +10,8 @@ public sealed record ProjectConfig
     public int Jobs { get; init; }
     public IReadOnlyDictionary<string, ToolchainSpec> Toolchains { get; init; } = new Dictionary<string, ToolchainSpec>();
     public IReadOnlyList<StepSpec> Steps { get; init; } = [];
+    /// <summary>Where `wasipy test` finds the interpreter of the build tree and what it maps.</summary>
+    public RegrtestConfig? Regrtest { get; init; }
 
     /// <summary>Folder of the wasipy.yaml file; relative paths are taken from here (not a YAML key).</summary>
     [YamlDotNet.Serialization.YamlIgnore]
@@ -69,6 +71,14 @@ public sealed record StepSpec
     public IReadOnlyList<string> Outputs { get; init; } = [];
     /// <summary>Commands run on every build whose output goes into the cache key (e.g. compiler --version).</summary>
     public IReadOnlyList<string> Fingerprint { get; init; } = [];
+}
+
+public sealed record RegrtestConfig
+{
+    /// <summary>python.wasm of the build tree (template).</summary>
+    public required string Wasm { get; init; }
+    /// <summary>Host folders mapped into the guest at the same paths (templates): the source and the build tree.</summary>
+    public IReadOnlyList<string> Map { get; init; } = [];
 }
 
 public sealed record FileSpec

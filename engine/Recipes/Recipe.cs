@@ -12,6 +12,7 @@ public sealed record Recipe
     public required ConfigureSpec Configure { get; init; }
     public required SmokeSpec Smoke { get; init; }
     public StdlibSpec Stdlib { get; init; } = new();
+    public RegrtestSpec Regrtest { get; init; } = new();
 
     /// <summary>"3.11" for "3.11.2".</summary>
     public string MajorMinor => string.Join('.', Version.Split('.').Take(2));
@@ -66,6 +67,16 @@ public sealed record StdlibSpec
     public string Mode { get; init; } = Packed;
     /// <summary>Paths under lib/pythonX.Y left out of what ships (test, idlelib, ...).</summary>
     public IReadOnlyList<string> Prune { get; init; } = [];
+}
+
+/// <summary>CPython's own regression tests, run by `wasipy test`.</summary>
+public sealed record RegrtestSpec
+{
+    /// <summary>The tests run when none are named on the command line.</summary>
+    public IReadOnlyList<string> Tests { get; init; } = [];
+    /// <summary>Tests known to fail on WASI for this version: their failure does not fail the command.</summary>
+    public IReadOnlyList<string> ExpectedFailures { get; init; } = [];
+    public int TimeoutSeconds { get; init; } = 900;
 }
 
 /// <summary>A library a CPython recipe needs; an optional one may fail to build without failing the build.</summary>

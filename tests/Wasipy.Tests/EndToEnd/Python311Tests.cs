@@ -87,6 +87,22 @@ public class Python311Tests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Wasipy_test_runs_regression_tests_and_only_unexpected_failures_fail()
+    {
+        var stdout = new StringWriter();
+        var exit = await WasipyCli.RunAsync(["test", Recipe, "test_json", "test_os"], stdout, new StringWriter());
+        output.WriteLine(stdout.ToString());
+        Assert.Equal(0, exit);
+        Assert.Matches(@"test_json\s+pass", stdout.ToString());
+        Assert.Matches(@"test_os\s+fail \(expected\)", stdout.ToString());
+        Assert.Contains("regrtest: 1 passed, 0 failed, 0 skipped, 1 expected failures", stdout.ToString());
+
+        var failing = new StringWriter();
+        Assert.Equal(1, await WasipyCli.RunAsync(["test", Recipe, "test_wasipy_no_such_test"], failing, new StringWriter()));
+        Assert.Matches(@"test_wasipy_no_such_test\s+FAIL", failing.ToString());
+    }
+
+    [Fact]
     public async Task A_mapped_standard_library_can_be_moved_with_PYTHONHOME()
     {
         Assert.Equal(0, await WasipyCli.RunAsync(["run", Recipe, "--stdlib", "mapped"], new StringWriter(), new StringWriter()));
