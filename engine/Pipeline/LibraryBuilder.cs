@@ -130,19 +130,7 @@ public sealed class LibraryBuilder
             log.WriteLine($"extracting {archive} to {SourceDir(recipe)}");
             ArchiveExtractor.Extract(archive, SourceDir(recipe));
             await PatchApplier.ApplyAsync(RecipeLoader.PatchPaths(recipe.FilePath, recipe.Patches), SourceDir(recipe), log, cancellation);
-            foreach (var (path, content) in lib.Files)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                await File.WriteAllTextAsync(path, content.EndsWith('\n') ? content : content + "\n", cancellation);
-            }
-            var environment = new Dictionary<string, string>(_session.Environment);
-            foreach (var (k, v) in lib.Env) environment[k] = v;
-            foreach (var command in lib.Commands)
-            {
-                var exit = await ShellRunner.RunAsync(command, SourceDir(recipe), environment, log, cancellation);
-                if (exit != 0)
-                    throw new StepFailedException(step, $"command exited with code {exit}: {command}", log.Path, exit);
-            }
+            await ShellRunner.RunScriptAsync(step, lib.Files, lib.Commands, SourceDir(recipe), _session.Environment, lib.Env, log, cancellation);
             var missing = lib.Outputs.Where(o => !File.Exists(o) && !Directory.Exists(o)).ToList();
             if (missing.Count > 0)
                 throw new StepFailedException(step, $"it finished but did not produce {string.Join(", ", missing)}", log.Path);

@@ -111,23 +111,8 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
         return key.Build();
     }
 
-    private async Task RunShellAsync(PlannedStep step, StepLog log, CancellationToken cancellation)
-    {
-        foreach (var (path, content) in step.Files)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllTextAsync(path, content.EndsWith('\n') ? content : content + "\n", cancellation);
-            log.WriteLine($"# wrote {path}:\n{content}");
-        }
-        var environment = new Dictionary<string, string>(session.Environment);
-        foreach (var (name, value) in step.Environment) environment[name] = value;
-        foreach (var command in step.Commands)
-        {
-            var exit = await ShellRunner.RunAsync(command, step.WorkingDirectory, environment, log, cancellation);
-            if (exit != 0)
-                throw new StepFailedException(step.Name, $"command exited with code {exit}: {Shorten(command)}", log.Path, exit);
-        }
-    }
+    private Task RunShellAsync(PlannedStep step, StepLog log, CancellationToken cancellation) =>
+        ShellRunner.RunScriptAsync(step.Name, step.Files, step.Commands, step.WorkingDirectory, session.Environment, step.Environment, log, cancellation);
 
     private SourceFetcher CreateFetcher(Action<string> log) =>
         new(http ?? SharedHttp.Value, session.DownloadsDir, session.MirrorDirs, RetrySettings.Default, log);
@@ -139,6 +124,4 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         File.AppendAllText(logPath, $"error: {message}\n");
     }
-
-    private static string Shorten(string command) => command.Length <= 200 ? command : command[..200] + "…";
 }
