@@ -55,7 +55,11 @@ public sealed class LibraryBuilder
 
     private ScriptObject Model(LibraryRecipe lib) => new()
     {
-        ["lib"] = new ScriptObject { ["name"] = lib.Name, ["version"] = lib.Version, ["prefix"] = Prefix, ["src"] = SourceDir(lib) },
+        ["lib"] = new ScriptObject
+        {
+            ["name"] = lib.Name, ["version"] = lib.Version, ["prefix"] = Prefix, ["src"] = SourceDir(lib),
+            ["inputs"] = new ScriptArray(InputPaths(lib)),
+        },
         ["toolchain"] = _session.Model["toolchain"],
         ["jobs"] = _session.Jobs,
         ["env"] = _session.Model["env"],
@@ -73,9 +77,13 @@ public sealed class LibraryBuilder
         return _compilerFingerprint;
     }
 
+    private static IReadOnlyList<string> InputPaths(LibraryRecipe lib) =>
+        lib.Inputs.Select(i => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(lib.FilePath))!, i))).ToList();
+
     private async Task<CacheKey> KeyAsync(PlannedLibrary lib, CancellationToken cancellation) =>
         new CacheKey.Builder()
             .Add("recipe", ContentHash.OfFile(lib.Recipe.FilePath))
+            .AddAll("inputs", InputPaths(lib.Recipe).Select(ContentHash.OfFile))
             .AddAll("patches", RecipeLoader.PatchPaths(lib.Recipe.FilePath, lib.Recipe.Patches).Select(ContentHash.OfFile))
             .AddAll("commands", lib.Commands)
             .AddAll("files", lib.Files.Select(f => f.Path + "\n" + f.Content))
@@ -125,10 +133,17 @@ public sealed class LibraryBuilder
         using var log = new StepLog(LogPath(recipe));
         try
         {
-            var request = new FetchRequest(recipe.Source.Urls, recipe.Source.Sha256, recipe.Source.CacheFileName);
-            var archive = await _fetcherFactory(log.WriteLine).FetchAsync(request, cancellation);
-            log.WriteLine($"extracting {archive} to {SourceDir(recipe)}");
-            ArchiveExtractor.Extract(archive, SourceDir(recipe));
+            if (recipe.Source is { } source)
+            {
+                var request = new FetchRequest(source.Urls, source.Sha256, source.CacheFileName);
+                var archive = await _fetcherFactory(log.WriteLine).FetchAsync(request, cancellation);
+                log.WriteLine($"extracting {archive} to {SourceDir(recipe)}");
+                ArchiveExtractor.Extract(archive, SourceDir(recipe));
+            }
+            else
+            {
+                FileSystem.RecreateDirectory(SourceDir(recipe));
+            }
             await PatchApplier.ApplyAsync(RecipeLoader.PatchPaths(recipe.FilePath, recipe.Patches), SourceDir(recipe), log, cancellation);
             await ShellRunner.RunScriptAsync(step, lib.Files, lib.Commands, SourceDir(recipe), _session.Environment, lib.Env, log, cancellation);
             var missing = lib.Outputs.Where(o => !File.Exists(o) && !Directory.Exists(o)).ToList();

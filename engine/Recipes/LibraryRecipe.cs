@@ -7,7 +7,10 @@ public sealed record LibraryRecipe
 {
     public required string Name { get; init; }
     public required string Version { get; init; }
-    public required SourceSpec Source { get; init; }
+    /// <summary>The archive to build from; a library without one is built from project files named in `inputs`.</summary>
+    public SourceSpec? Source { get; init; }
+    /// <summary>Project files the build reads (relative to the library recipe's folder); their contents go into its cache key.</summary>
+    public IReadOnlyList<string> Inputs { get; init; } = [];
     /// <summary>Paths relative to the library recipe's folder.</summary>
     public IReadOnlyList<string> Patches { get; init; } = [];
     /// <summary>Environment for the build commands (templates).</summary>

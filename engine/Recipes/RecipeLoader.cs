@@ -22,7 +22,13 @@ public static partial class RecipeLoader
             throw file.Error($"library name '{library.Name}' must be lowercase letters, digits, '-' or '_'", "name");
         if (library.Build.Count == 0)
             throw file.Error("build is empty: give the commands that build and install the library into {{ lib.prefix }}", "build");
-        ValidateSource(file, library.Source, library.Patches);
+        if (library.Source is not null) ValidateSource(file, library.Source, library.Patches);
+        else if (library.Inputs.Count == 0)
+            throw file.Error("a library needs a source archive (source) or project files to build from (inputs)", "name");
+        var libraryDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        for (var i = 0; i < library.Inputs.Count; i++)
+            if (!File.Exists(Path.Combine(libraryDir, library.Inputs[i])))
+                throw file.Error($"input '{library.Inputs[i]}' not found; paths are relative to the recipe's folder", "inputs", i.ToString());
         return library;
     }
 

@@ -1,0 +1,54 @@
+/* See wasi_compat.h. */
+#include <errno.h>
+#include "wasi_compat.h"
+
+#ifndef WASI_COMPAT_UID
+#define WASI_COMPAT_UID 0
+#endif
+#ifndef WASI_COMPAT_GID
+#define WASI_COMPAT_GID 0
+#endif
+#ifndef WASI_COMPAT_UMASK
+#define WASI_COMPAT_UMASK 022
+#endif
+
+static mode_t current_umask = WASI_COMPAT_UMASK;
+
+uid_t getuid(void) { return WASI_COMPAT_UID; }
+uid_t geteuid(void) { return WASI_COMPAT_UID; }
+gid_t getgid(void) { return WASI_COMPAT_GID; }
+gid_t getegid(void) { return WASI_COMPAT_GID; }
+
+/* Becoming the user we already are succeeds; anything else cannot be done. */
+static int same_or_eperm(unsigned current, unsigned wanted) {
+    if (current == wanted) return 0;
+    errno = EPERM;
+    return -1;
+}
+int setuid(uid_t uid) { return same_or_eperm(WASI_COMPAT_UID, uid); }
+int seteuid(uid_t uid) { return same_or_eperm(WASI_COMPAT_UID, uid); }
+int setgid(gid_t gid) { return same_or_eperm(WASI_COMPAT_GID, gid); }
+int setegid(gid_t gid) { return same_or_eperm(WASI_COMPAT_GID, gid); }
+
+int getgroups(int size, gid_t list[]) {
+    if (size == 0) return 1;
+    if (size < 0) { errno = EINVAL; return -1; }
+    list[0] = WASI_COMPAT_GID;
+    return 1;
+}
+
+pid_t getppid(void) { return 1; }
+
+/* Remembered, not enforced: WASI has no file modes. */
+mode_t umask(mode_t mask) {
+    mode_t old = current_umask;
+    current_umask = mask & 0777;
+    return old;
+}
+
+/* A WASI program is the only process that can see its files: every lock is granted at once. */
+int flock(int fd, int operation) {
+    (void)fd;
+    (void)operation;
+    return 0;
+}

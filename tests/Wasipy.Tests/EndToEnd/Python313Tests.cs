@@ -1,0 +1,34 @@
+using Wasipy.Cli;
+using Wasipy.Pipeline;
+using Wasipy.Tests.Support;
+using Wasipy.Wasm;
+using Xunit.Abstractions;
+
+namespace Wasipy.Tests.EndToEnd;
+
+/// <summary>CPython 3.13 from recipes/3.13.yaml: the same pipeline, another version, only data changed.</summary>
+[Trait("Category", "EndToEnd")]
+public class Python313Tests(ITestOutputHelper output)
+{
+    private static readonly string Recipe = Path.Combine(RepoRoot.Path, "recipes", "3.13.yaml");
+
+    [Fact]
+    public async Task The_313_recipe_builds_a_single_file_python_that_runs_with_its_libraries()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = await WasipyCli.RunAsync(["run", Recipe], stdout, stderr);
+        output.WriteLine(stdout.ToString());
+        Assert.True(exit == 0, $"{stdout}\n{stderr}");
+
+        var session = BuildSession.Open(new BuildOptions { RecipePath = Recipe });
+        var python = BuiltinActions.PythonFor(StepPlanner.Plan(session).Single(s => s.Spec.Uses == "smoke-test"));
+        Assert.Equal("", python.HostPrefix);
+        using var runner = new WasiRunner(session.ModuleCacheDir);
+        var result = python.Run(runner, ["-c",
+            "import sys, json, sqlite3, lzma; print(sys.version.split()[0], sqlite3.connect(':memory:').execute('select 1').fetchone()[0], json.dumps(lzma.decompress(lzma.compress(b'ok')).decode()))"]);
+        Assert.True(result.Succeeded, result.Stderr);
+        Assert.Equal("3.13.5 1 \"ok\"", result.Stdout.Trim());
+        Assert.True(new FileInfo(python.WasmPath).Length < 25 * 1024 * 1024, "the packed 3.13 python.wasm should stay under 25 MB");
+    }
+}
