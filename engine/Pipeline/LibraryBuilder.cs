@@ -102,6 +102,8 @@ public sealed class LibraryBuilder
     /// <summary>Builds what is not cached. A required library that fails stops the build; an optional one is reported and skipped.</summary>
     public async Task BuildAllAsync(StepLog stepLog, CancellationToken cancellation)
     {
+        // The sysroot is shared by every CPython version: one run at a time builds into it.
+        using var exclusive = await DirectoryLock.AcquireAsync(_root, stepLog.WriteLine, cancellation);
         foreach (var lib in Plan())
         {
             var key = await KeyAsync(lib, cancellation);

@@ -21,6 +21,7 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
         var steps = StepPlanner.Plan(session);
         var builtins = new BuiltinActions(session, CreateFetcher, () => _wasi ??= new WasiRunner(session.ModuleCacheDir));
         var outcomes = new List<StepOutcome>();
+        using var exclusive = await DirectoryLock.AcquireAsync(session.BuildDir, Console.Error.WriteLine, cancellation);
         var previousKey = "";
         var keys = new Dictionary<string, string>();
         try

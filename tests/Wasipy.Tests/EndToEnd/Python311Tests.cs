@@ -13,6 +13,7 @@ namespace Wasipy.Tests.EndToEnd;
 /// On a fresh clone this is the full cold build; afterwards it reuses build/3.11.
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection("CPython builds")]   // one at a time: they share the library sysroot and two cores
 public class Python311Tests(ITestOutputHelper output)
 {
     private static readonly string Recipe = Path.Combine(RepoRoot.Path, "recipes", "3.11.yaml");

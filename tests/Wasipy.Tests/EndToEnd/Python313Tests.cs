@@ -8,6 +8,7 @@ namespace Wasipy.Tests.EndToEnd;
 
 /// <summary>CPython 3.13 from recipes/3.13.yaml: the same pipeline, another version, only data changed.</summary>
 [Trait("Category", "EndToEnd")]
+[Collection("CPython builds")]   // one at a time: they share the library sysroot and two cores
 public class Python313Tests(ITestOutputHelper output)
 {
     private static readonly string Recipe = Path.Combine(RepoRoot.Path, "recipes", "3.13.yaml");
