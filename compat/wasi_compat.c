@@ -1,5 +1,8 @@
 /* See wasi_compat.h. */
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include "wasi_compat.h"
 
 #ifndef WASI_COMPAT_UID
@@ -51,4 +54,23 @@ int flock(int fd, int operation) {
     (void)fd;
     (void)operation;
     return 0;
+}
+
+_Noreturn void pthread_exit(void *value) {
+    (void)value;
+    exit(0);
+}
+
+/* WASI preview 1 cannot duplicate a descriptor (only renumber it). (CPython brings its own dup2.) */
+int dup(int fd) {
+    (void)fd;
+    errno = ENOTSUP;
+    return -1;
+}
+
+/* The only process there is: a signal to ourselves is raised (wasi-libc's signal emulation), others fail. */
+int kill(pid_t pid, int sig) {
+    if (pid == 0 || pid == getpid()) return raise(sig);
+    errno = ESRCH;
+    return -1;
 }

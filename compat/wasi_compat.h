@@ -26,6 +26,11 @@ int getgroups(int size, gid_t list[]);
 pid_t getppid(void);
 mode_t umask(mode_t mask);
 int flock(int fd, int operation);
+int dup(int fd);
+int kill(pid_t pid, int sig);
+/* wasm32-wasi has one thread; wasi-libc's emulated pthreads cannot start another, so ending "this thread"
+   ends the program. */
+_Noreturn void pthread_exit(void *value);
 
 #ifdef __cplusplus
 }
