@@ -1,6 +1,4 @@
-using Wasipy.Processes;
 using Wasipy.Tests.Support;
-using Wasipy.Wasm;
 
 namespace Wasipy.Tests.Compat;
 
@@ -34,18 +32,11 @@ public class WasiCompatTests
     public async Task The_posix_stubs_answer_as_a_single_user_single_process_system()
     {
         using var dir = new TempDir();
-        dir.File("main.c", Program);
         var compat = Path.Combine(RepoRoot.Path, "compat");
-        var (exit, output) = await ShellRunner.CaptureAsync(
-            "clang-16 --target=wasm32-wasi -O1 -Wall -Werror -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_GETPID " +
-            $"-include {compat}/wasi_compat.h main.c {compat}/wasi_compat.c -lwasi-emulated-signal -lwasi-emulated-getpid -o main.wasm",
-            dir.Path, CancellationToken.None);
-        Assert.True(exit == 0, output);
+        var result = await WasmProgram.CompileAndRunAsync(dir, Program,
+            $"-D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_GETPID -include {compat}/wasi_compat.h {compat}/wasi_compat.c " +
+            "-lwasi-emulated-signal -lwasi-emulated-getpid");
 
-        using var runner = new WasiRunner();
-        var result = runner.Run(new WasiRun { WasmPath = dir.Combine("main.wasm"), Args = ["main"] });
-
-        Assert.True(result.Succeeded, result.Stdout + result.Stderr + result.Trap);
         Assert.Equal(
             "ids:0 0 0 0\nsetuid same:0 other:-1 eperm:1\ngroups:1 first:0\numask:22 then:77\nflock:0\ndup:-1 enotsup:1\nkill other:-1 esrch:1\nppid:1\n",
             result.Stdout);

@@ -21,19 +21,11 @@ public class Python311Tests(ITestOutputHelper output)
     [Fact]
     public async Task The_311_recipe_builds_a_python_wasm_that_runs_and_a_second_run_is_fully_cached()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
         var clock = Stopwatch.StartNew();
-        var exit = await WasipyCli.RunAsync(["run", Recipe], stdout, stderr);
-        output.WriteLine(stdout.ToString());
-        output.WriteLine(stderr.ToString());
-        Assert.True(exit == 0, $"wasipy run failed:\n{stdout}\n{stderr}");
+        var (session, python, _) = await BuiltPython.BuildAsync(Recipe, output);
         output.WriteLine($"first run: {clock.Elapsed}");
+        var stderr = new StringWriter();
 
-        var session = BuildSession.Open(new BuildOptions { RecipePath = Recipe });
-        var smoke = StepPlanner.Plan(session).Single(s => s.Spec.Uses == "smoke-test");
-        var python = BuiltinActions.PythonFor(smoke);
-        Assert.True(File.Exists(python.WasmPath));
         using (var runner = new WasiRunner(session.ModuleCacheDir))
         {
             var version = python.Run(runner, ["-c", "import sys; print(sys.version.split()[0], sys.platform)"]);
@@ -71,13 +63,7 @@ public class Python311Tests(ITestOutputHelper output)
     [InlineData("zip")]
     public async Task Every_stdlib_mode_builds_a_python_that_imports_json_decimal_email_and_asyncio(string mode)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Assert.True(await WasipyCli.RunAsync(["run", Recipe, "--stdlib", mode], stdout, stderr) == 0, $"{stdout}\n{stderr}");
-        output.WriteLine(stdout.ToString());
-
-        var session = BuildSession.Open(new BuildOptions { RecipePath = Recipe, StdlibMode = mode });
-        var python = BuiltinActions.PythonFor(StepPlanner.Plan(session).Single(s => s.Spec.Uses == "smoke-test"));
+        var (session, python, _) = await BuiltPython.BuildAsync(Recipe, output, mode);
         Assert.Equal(mode.StartsWith("packed", StringComparison.Ordinal), python.HostPrefix.Length == 0);   // packed: nothing mapped
         using var runner = new WasiRunner(session.ModuleCacheDir);
         var result = python.Run(runner, ["-c", StdlibProgram]);
@@ -106,9 +92,7 @@ public class Python311Tests(ITestOutputHelper output)
     [Fact]
     public async Task A_mapped_standard_library_can_be_moved_with_PYTHONHOME()
     {
-        Assert.Equal(0, await WasipyCli.RunAsync(["run", Recipe, "--stdlib", "mapped"], new StringWriter(), new StringWriter()));
-        var session = BuildSession.Open(new BuildOptions { RecipePath = Recipe, StdlibMode = "mapped" });
-        var python = BuiltinActions.PythonFor(StepPlanner.Plan(session).Single(s => s.Spec.Uses == "smoke-test"));
+        var (session, python, _) = await BuiltPython.BuildAsync(Recipe, output, "mapped");
         using var runner = new WasiRunner(session.ModuleCacheDir);
 
         var result = runner.Run(new WasiRun

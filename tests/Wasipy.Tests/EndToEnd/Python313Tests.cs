@@ -1,5 +1,3 @@
-using Wasipy.Cli;
-using Wasipy.Pipeline;
 using Wasipy.Tests.Support;
 using Wasipy.Wasm;
 using Xunit.Abstractions;
@@ -16,14 +14,7 @@ public class Python313Tests(ITestOutputHelper output)
     [Fact]
     public async Task The_313_recipe_builds_a_single_file_python_that_runs_with_its_libraries()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = await WasipyCli.RunAsync(["run", Recipe], stdout, stderr);
-        output.WriteLine(stdout.ToString());
-        Assert.True(exit == 0, $"{stdout}\n{stderr}");
-
-        var session = BuildSession.Open(new BuildOptions { RecipePath = Recipe });
-        var python = BuiltinActions.PythonFor(StepPlanner.Plan(session).Single(s => s.Spec.Uses == "smoke-test"));
+        var (session, python, _) = await BuiltPython.BuildAsync(Recipe, output);
         Assert.Equal("", python.HostPrefix);
         using var runner = new WasiRunner(session.ModuleCacheDir);
         var result = python.Run(runner, ["-c",

@@ -1,7 +1,5 @@
-using Wasipy.Processes;
 using Wasipy.Stdlib;
 using Wasipy.Tests.Support;
-using Wasipy.Wasm;
 
 namespace Wasipy.Tests.Stdlib;
 
@@ -69,16 +67,9 @@ public class VfsTests
             .Lend:
               .size wasipy_vfs_image, .Lend-wasipy_vfs_image
             """);
-        dir.File("main.c", Program);
         var vfs = Path.Combine(RepoRoot.Path, "vfs");
-        var (exit, output) = await ShellRunner.CaptureAsync(
-            $"clang-16 --target=wasm32-wasi -O1 -Wall -Werror main.c {vfs}/wasipy_vfs.c image.s @{vfs}/wrap.rsp -o main.wasm", dir.Path, CancellationToken.None);
-        Assert.True(exit == 0, output);
+        var result = await WasmProgram.CompileAndRunAsync(dir, Program, $"{vfs}/wasipy_vfs.c image.s @{vfs}/wrap.rsp");
 
-        using var runner = new WasiRunner();
-        var result = runner.Run(new WasiRun { WasmPath = dir.Combine("main.wasm"), Args = ["main"] });
-
-        Assert.True(result.Succeeded, result.Stdout + result.Stderr + result.Trap);
         Assert.Equal(
             "read:hello world\nsize:11 file:1\ndir:1\nentries:300\nseek:world\nmissing:1\nreadonly:1\ndotdot:1\nnotdir:1\n",
             result.Stdout);
