@@ -80,9 +80,12 @@ public sealed class LibraryBuilder
     private static IReadOnlyList<string> InputPaths(LibraryRecipe lib) =>
         lib.Inputs.Select(i => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(lib.FilePath))!, i))).ToList();
 
-    private async Task<CacheKey> KeyAsync(PlannedLibrary lib, CancellationToken cancellation) =>
+    private async Task<CacheKey> KeyAsync(PlannedLibrary lib, IReadOnlyDictionary<string, CacheKey> earlier, CancellationToken cancellation) =>
         new CacheKey.Builder()
             .Add("recipe", ContentHash.OfFile(lib.Recipe.FilePath))
+            .AddAll("needs", lib.Recipe.Needs.Select(n => earlier.TryGetValue(n, out var k)
+                ? $"{n}:{k}"
+                : throw new WasipyException($"{lib.Recipe.FilePath}: library '{lib.Recipe.Name}' needs '{n}', which {_session.Recipe.FilePath} does not list before it under libraries", 2)))
             .AddAll("inputs", InputPaths(lib.Recipe).Select(ContentHash.OfFile))
             .AddAll("patches", RecipeLoader.PatchPaths(lib.Recipe.FilePath, lib.Recipe.Patches).Select(ContentHash.OfFile))
             .AddAll("commands", lib.Commands)
@@ -92,11 +95,20 @@ public sealed class LibraryBuilder
             .Build();
 
     /// <summary>What the pipeline's `libraries` step depends on: every library's key and whether it is optional.</summary>
-    public async Task<IReadOnlyList<string>> KeysAsync(CancellationToken cancellation)
+    public async Task<IReadOnlyList<string>> KeysAsync(CancellationToken cancellation) =>
+        (await PlanWithKeysAsync(cancellation)).Select(p => $"{p.Library.Recipe.Name}:{p.Library.Optional}:{p.Key}").ToList();
+
+    private async Task<IReadOnlyList<(PlannedLibrary Library, CacheKey Key)>> PlanWithKeysAsync(CancellationToken cancellation)
     {
-        var keys = new List<string>();
-        foreach (var lib in Plan()) keys.Add($"{lib.Recipe.Name}:{lib.Optional}:{await KeyAsync(lib, cancellation)}");
-        return keys;
+        var keys = new Dictionary<string, CacheKey>();
+        var result = new List<(PlannedLibrary, CacheKey)>();
+        foreach (var lib in Plan())
+        {
+            var key = await KeyAsync(lib, keys, cancellation);
+            keys[lib.Recipe.Name] = key;
+            result.Add((lib, key));
+        }
+        return result;
     }
 
     /// <summary>Builds what is not cached. A required library that fails stops the build; an optional one is reported and skipped.</summary>
@@ -104,9 +116,8 @@ public sealed class LibraryBuilder
     {
         // The sysroot is shared by every CPython version: one run at a time builds into it.
         using var exclusive = await DirectoryLock.AcquireAsync(_root, stepLog.WriteLine, cancellation);
-        foreach (var lib in Plan())
+        foreach (var (lib, key) in await PlanWithKeysAsync(cancellation))
         {
-            var key = await KeyAsync(lib, cancellation);
             var name = lib.Recipe.Name;
             if (_cache.IsFresh(name, key, lib.Outputs))
             {

@@ -9,6 +9,8 @@ public sealed record LibraryRecipe
     public required string Version { get; init; }
     /// <summary>The archive to build from; a library without one is built from project files named in `inputs`.</summary>
     public SourceSpec? Source { get; init; }
+    /// <summary>Libraries this one builds against (listed before it in the CPython recipe); their keys go into its key.</summary>
+    public IReadOnlyList<string> Needs { get; init; } = [];
     /// <summary>Project files the build reads (relative to the library recipe's folder); their contents go into its cache key.</summary>
     public IReadOnlyList<string> Inputs { get; init; } = [];
     /// <summary>Paths relative to the library recipe's folder.</summary>

@@ -91,3 +91,55 @@ public class LibraryBuildTests
         Assert.Contains("warning: optional library tiny did not build", await File.ReadAllTextAsync(outcomes.Single().LogPath));
     }
 }
+
+public class LibraryNeedsTests
+{
+    private const string Steps = """
+          - name: libraries
+            uses: libraries
+            with: { root: "{{ dirs.libs }}" }
+        """;
+
+    private static string Library(string name, string needs) => $$$"""
+        name: {{{name}}}
+        version: "1.0"
+        needs: [{{{needs}}}]
+        inputs: [../../{{{name}}}.txt]
+        build:
+          - "mkdir -p {{ lib.prefix }} && cp {{ lib.inputs[0] }} {{ lib.prefix }}/ && echo {{ lib.name }} >> {{ dirs.project }}/builds.log"
+        """;
+
+    [Fact]
+    public async Task A_library_is_rebuilt_when_a_library_it_needs_changes()
+    {
+        using var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project(Steps));
+        dir.File("base.txt", "v1");
+        dir.File("user.txt", "u");
+        dir.File("recipes/libs/base.yaml", Library("base", ""));
+        dir.File("recipes/libs/user.yaml", Library("user", "base"));
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe + "\nlibraries:\n  - recipe: libs/base.yaml\n  - recipe: libs/user.yaml\n");
+        Task Run() => new PipelineRunner(BuildSession.Open(new BuildOptions { RecipePath = recipe }), new RecordingReporter()).RunAsync(CancellationToken.None);
+
+        await Run();
+        dir.File("base.txt", "v2");
+        await Run();
+        await Run();
+
+        Assert.Equal(["base", "user", "base", "user"], File.ReadAllLines(dir.Combine("builds.log")));
+    }
+
+    [Fact]
+    public async Task Needing_a_library_the_recipe_does_not_list_first_is_an_error()
+    {
+        using var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project(Steps));
+        dir.File("user.txt", "u");
+        dir.File("recipes/libs/user.yaml", Library("user", "base"));
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe + "\nlibraries:\n  - recipe: libs/user.yaml\n");
+
+        var e = await Assert.ThrowsAnyAsync<WasipyException>(() =>
+            new PipelineRunner(BuildSession.Open(new BuildOptions { RecipePath = recipe }), new RecordingReporter()).RunAsync(CancellationToken.None));
+        Assert.Contains("library 'user' needs 'base'", e.Message);
+    }
+}
