@@ -35,6 +35,7 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
                     var skipped = new StepOutcome(step.Name, StepStatus.Skipped, TimeSpan.Zero, "", logPath);
                     outcomes.Add(skipped);
                     reporter.Finished(i, steps.Count, skipped);
+                    keys[step.Name] = "skipped";   // a later step may still name it in `needs`
                     continue;
                 }
                 // A step depends on the step before it, or on the steps it names in `needs`.

@@ -33,6 +33,25 @@ public class StepConditionTests
     }
 
     [Fact]
+    public async Task A_step_may_need_a_step_that_was_skipped()
+    {
+        using var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project(Steps + """
+
+              - name: after
+                needs: [packed-only]
+                run: ["touch {{ dirs.project }}/after-ran"]
+            """));
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
+
+        var session = BuildSession.Open(new BuildOptions { RecipePath = recipe, StdlibMode = "zip" });
+        var outcomes = await new PipelineRunner(session, new RecordingReporter()).RunAsync(CancellationToken.None);
+
+        Assert.Equal([StepStatus.Done, StepStatus.Skipped, StepStatus.Done], outcomes.Select(o => o.Status));
+        Assert.True(File.Exists(dir.Combine("after-ran")));
+    }
+
+    [Fact]
     public void A_when_that_is_not_true_or_false_is_an_error()
     {
         using var dir = new TempDir();
