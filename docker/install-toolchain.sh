@@ -33,9 +33,8 @@ debian_uri() {
 URI=$(debian_uri)
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
-if [ ! -f "$SRC_DIR/wasipy.sources" ]; then
-  cat > "$SRC_DIR/wasipy.sources" <<SRC
-# Added by wasipy docker/install-toolchain.sh (derived from this machine's Debian source).
+# CPython sources: bullseye has 3.9.2, bookworm 3.11.2, trixie 3.13.5, forky 3.13.15 and 3.14.x (deb-src only).
+SOURCES="# Added by wasipy docker/install-toolchain.sh (derived from this machine's Debian source).
 Types: deb
 URIs: $URI
 Suites: trixie
@@ -44,17 +43,18 @@ Signed-By: $KEYRING
 
 Types: deb-src
 URIs: $URI
-Suites: bookworm trixie
+Suites: bullseye bookworm trixie forky
 Components: main
-Signed-By: $KEYRING
-SRC
-  # Only what we ask for by name comes from trixie.
-  cat > /etc/apt/preferences.d/wasipy-trixie <<PIN
+Signed-By: $KEYRING"
+if [ "$(cat "$SRC_DIR/wasipy.sources" 2>/dev/null)" != "$SOURCES" ]; then
+  printf '%s\n' "$SOURCES" > "$SRC_DIR/wasipy.sources"
+fi
+# Only what we ask for by name comes from trixie.
+cat > /etc/apt/preferences.d/wasipy-trixie <<PIN
 Package: *
 Pin: release n=trixie
 Pin-Priority: 100
 PIN
-fi
 
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
