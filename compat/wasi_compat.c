@@ -1,4 +1,5 @@
 /* See wasi_compat.h. */
+#include <sys/stat.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -56,14 +57,16 @@ int flock(int fd, int operation) {
     return 0;
 }
 
-_Noreturn void pthread_exit(void *value) {
-    (void)value;
-    exit(0);
-}
-
-/* WASI preview 1 cannot duplicate a descriptor (only renumber it). (CPython brings its own dup2.) */
+/* WASI preview 1 cannot duplicate a descriptor (only renumber it). dup2 onto itself is allowed, as POSIX says. */
 int dup(int fd) {
     (void)fd;
+    errno = ENOTSUP;
+    return -1;
+}
+
+int dup2(int fd, int fd2) {
+    struct stat st;
+    if (fd == fd2) return fstat(fd, &st) < 0 ? -1 : fd2;   /* wasi-libc's fcntl(F_GETFD) accepts any fd */
     errno = ENOTSUP;
     return -1;
 }

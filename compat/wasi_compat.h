@@ -3,7 +3,7 @@
  * that calls them unconditionally. Each returns a fixed value, or fails with ENOSYS, since WASI has no
  * users, groups or processes. The values can be set at build time:
  *   -DWASI_COMPAT_UID=0 -DWASI_COMPAT_GID=0 -DWASI_COMPAT_UMASK=022
- * Use it with `-include wasi_compat.h` and link libwasi_compat.a.
+ * Use it with `-include wasi_compat.h` (CPython 3.8-3.10 include it from pyport.h) and link libwasi_compat.a.
  */
 #ifndef WASI_COMPAT_H
 #define WASI_COMPAT_H
@@ -27,9 +27,9 @@ pid_t getppid(void);
 mode_t umask(mode_t mask);
 int flock(int fd, int operation);
 int dup(int fd);
+int dup2(int fd, int fd2);
 int kill(pid_t pid, int sig);
-/* wasm32-wasi has one thread; wasi-libc's emulated pthreads cannot start another, so ending "this thread"
-   ends the program. */
+/* wasi-libc defines pthread_exit (its stub ends the program) but declares it only in unmodified upstream builds. */
 _Noreturn void pthread_exit(void *value);
 
 #ifdef __cplusplus

@@ -22,6 +22,7 @@ public class WasiCompatTests
             printf("umask:%o then:%o\n", (unsigned)old, (unsigned)umask(old));
             printf("flock:%d\n", flock(1, 2));
             printf("dup:%d enotsup:%d\n", dup(1), errno == ENOTSUP);
+            printf("dup2 same:%d other:%d bad:%d\n", dup2(1, 1), dup2(1, 5), dup2(99, 99));
             printf("kill other:%d esrch:%d\n", kill(4242, SIGTERM), errno == ESRCH);
             printf("ppid:%d\n", (int)getppid());
             return 0;
@@ -38,7 +39,7 @@ public class WasiCompatTests
             "-lwasi-emulated-signal -lwasi-emulated-getpid");
 
         Assert.Equal(
-            "ids:0 0 0 0\nsetuid same:0 other:-1 eperm:1\ngroups:1 first:0\numask:22 then:77\nflock:0\ndup:-1 enotsup:1\nkill other:-1 esrch:1\nppid:1\n",
+            "ids:0 0 0 0\nsetuid same:0 other:-1 eperm:1\ngroups:1 first:0\numask:22 then:77\nflock:0\ndup:-1 enotsup:1\ndup2 same:1 other:-1 bad:-1\nkill other:-1 esrch:1\nppid:1\n",
             result.Stdout);
     }
 }

