@@ -33,7 +33,7 @@ debian_uri() {
 URI=$(debian_uri)
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
-# CPython sources: bullseye has 3.9.2, bookworm 3.11.2, trixie 3.13.5, forky 3.13.15 and 3.14.x (deb-src only).
+# CPython sources: bullseye has 3.9.2, bookworm 3.11.2, trixie 3.13.5, forky 3.13.15 (deb-src only).
 SOURCES="# Added by wasipy docker/install-toolchain.sh (derived from this machine's Debian source).
 Types: deb
 URIs: $URI
