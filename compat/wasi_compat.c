@@ -64,7 +64,8 @@ int dup(int fd) {
     return -1;
 }
 
-int dup2(int fd, int fd2) {
+/* Weak: a program that brings its own dup2 (CPython 3.11+ links Python/dup2.c when libc lacks one) keeps it. */
+__attribute__((weak)) int dup2(int fd, int fd2) {
     struct stat st;
     if (fd == fd2) return fstat(fd, &st) < 0 ? -1 : fd2;   /* wasi-libc's fcntl(F_GETFD) accepts any fd */
     errno = ENOTSUP;

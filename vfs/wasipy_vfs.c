@@ -10,14 +10,20 @@
  * library there without any --dir/--mapdir.
  *
  * Image layout (little endian):
- *   "WPYVFS1\0", u32 entry_count, u32 mount_len, mount bytes (padded to 4)
- *   entries[entry_count]: u32 name_off, name_len, parent, kind (0 file, 1 dir),
- *                         first_child, child_count, data_off, data_size
+ *   "WPYVFS2\0", u32 entry_count, u32 mount_len, mount bytes (padded to 4)
+ *   entries[entry_count]: u32 name_off, name_len, parent, kind (0 file, 1 dir, 2 deflated file),
+ *                         first_child (a deflated file: its stored size), child_count, data_off, data_size
  *   then names and file data; offsets are from the start of the image.
  *   Entry 0 is the root. The children of a directory are consecutive entries, sorted by name (bytewise).
+ *   A deflated file is a zlib stream, inflated with zlib's uncompress() into memory when it is opened and
+ *   freed when it is closed (build with -DWASIPY_VFS_NO_ZLIB to leave zlib out: such files then fail to open).
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#ifndef WASIPY_VFS_NO_ZLIB
+#include <zlib.h>
+#endif
 #include <wasi/api.h>
 #include <wasi/libc.h>
 
@@ -27,6 +33,7 @@ extern const uint8_t wasipy_vfs_image[];
 #define VFS_MAX_FDS 256
 #define KIND_FILE 0
 #define KIND_DIR 1
+#define KIND_DEFLATED 2
 
 typedef struct {
     uint32_t name_off, name_len, parent, kind, first_child, child_count, data_off, data_size;
@@ -36,6 +43,7 @@ typedef struct {
     int in_use;
     uint32_t entry;
     uint64_t offset;
+    uint8_t *inflated; /* a deflated file's contents while it is open */
 } vfs_fd;
 
 static const vfs_entry *entries;
@@ -46,7 +54,7 @@ static int ready;
 static uint32_t read_u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 
 __attribute__((constructor)) static void vfs_init(void) {
-    if (memcmp(wasipy_vfs_image, "WPYVFS1", 8) != 0) return;
+    if (memcmp(wasipy_vfs_image, "WPYVFS2", 8) != 0) return;
     entry_count = read_u32(wasipy_vfs_image + 8);
     uint32_t mount_len = read_u32(wasipy_vfs_image + 12);
     char mount[256];
@@ -136,9 +144,25 @@ __wasi_errno_t __wrap___wasi_path_open(__wasi_fd_t fd, __wasi_lookupflags_t dirf
     if ((oflags & __WASI_OFLAGS_DIRECTORY) && entries[index].kind != KIND_DIR) return __WASI_ERRNO_NOTDIR;
     for (uint32_t i = 1; i < VFS_MAX_FDS; i++) {
         if (!fds[i].in_use) {
+            uint8_t *inflated = 0;
+            if (entries[index].kind == KIND_DEFLATED) {
+#ifdef WASIPY_VFS_NO_ZLIB
+                return __WASI_ERRNO_NOTSUP;
+#else
+                const vfs_entry *e = &entries[index];
+                uLongf size = e->data_size;
+                inflated = malloc(size ? size : 1);
+                if (!inflated) return __WASI_ERRNO_NOMEM;
+                if (uncompress(inflated, &size, wasipy_vfs_image + e->data_off, e->first_child) != Z_OK || size != e->data_size) {
+                    free(inflated);
+                    return __WASI_ERRNO_IO;
+                }
+#endif
+            }
             fds[i].in_use = 1;
             fds[i].entry = index;
             fds[i].offset = 0;
+            fds[i].inflated = inflated;
             *out = VFS_FD_BASE + i;
             return __WASI_ERRNO_SUCCESS;
         }
@@ -153,7 +177,8 @@ static size_t copy_out(vfs_fd *f, const __wasi_iovec_t *iovs, size_t iovs_len, u
         if (*offset >= e->data_size) break;
         size_t left = (size_t)(e->data_size - *offset);
         size_t n = iovs[i].buf_len < left ? iovs[i].buf_len : left;
-        memcpy(iovs[i].buf, wasipy_vfs_image + e->data_off + *offset, n);
+        const uint8_t *data = f->inflated ? f->inflated : wasipy_vfs_image + e->data_off;
+        memcpy(iovs[i].buf, data + *offset, n);
         *offset += n;
         total += n;
     }
@@ -203,7 +228,11 @@ __wasi_errno_t __real___wasi_fd_close(__wasi_fd_t);
 __wasi_errno_t __wrap___wasi_fd_close(__wasi_fd_t fd) {
     vfs_fd *f = lookup_fd(fd);
     if (!f) return __real___wasi_fd_close(fd);
-    if (f != &fds[0]) f->in_use = 0;
+    if (f != &fds[0]) {
+        free(f->inflated);
+        f->inflated = 0;
+        f->in_use = 0;
+    }
     return __WASI_ERRNO_SUCCESS;
 }
 

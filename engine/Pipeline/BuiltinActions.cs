@@ -38,7 +38,7 @@ public sealed class BuiltinActions(BuildSession session, Func<Action<string>, So
                 key.AddAll("patches", RecipeLoader.PatchPaths(session.Recipe).Select(p => $"{Path.GetFileName(p)}:{ContentHash.OfFile(p)}"));
                 break;
             case "vfs-image":
-                key.Add("tree", ContentHash.OfPath(step.Require("from")));
+                key.Add("tree", ContentHash.OfPath(step.Require("from"))).Add("format", Stdlib.VfsImage.Format);
                 break;
             case "smoke-test":
                 var wasm = step.Require("wasm");

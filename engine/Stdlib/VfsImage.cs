@@ -5,14 +5,19 @@ namespace Wasipy.Stdlib;
 
 /// <summary>
 /// Writes a folder as the read-only file system image that vfs/wasipy_vfs.c serves from inside python.wasm.
-/// Layout (little endian): "WPYVFS1\0", u32 entry count, u32 mount length, the mount path (padded to 4),
-/// entries of eight u32 (name offset, name length, parent, kind 0 file / 1 dir, first child, child count,
-/// data offset, data size), then names and file contents. Entry 0 is the root; the children of a folder are
-/// consecutive and sorted bytewise by UTF-8 name, so the guest can binary-search them.
+/// Layout (little endian): "WPYVFS2\0", u32 entry count, u32 mount length, the mount path (padded to 4),
+/// entries of eight u32 (name offset, name length, parent, kind 0 file / 1 dir / 2 deflated file, first child
+/// (for a deflated file: its stored size), child count, data offset, data size), then names and file contents.
+/// Entry 0 is the root; the children of a folder are consecutive and sorted bytewise by UTF-8 name, so the guest
+/// can binary-search them. With compression on, a file is stored as a zlib stream when that saves at least an
+/// eighth of it; the guest inflates it when it is opened.
 /// </summary>
 public static class VfsImage
 {
-    private static readonly byte[] Magic = "WPYVFS1\0"u8.ToArray();
+    /// <summary>The image format (its magic); part of the vfs-image step's cache key, so a new format re-packs.</summary>
+    public const string Format = "WPYVFS2";
+    private static readonly byte[] Magic = Encoding.ASCII.GetBytes(Format + "\0");
+    private const int KindFile = 0, KindDirectory = 1, KindDeflated = 2;
     private const int EntrySize = 32;
 
     private sealed record Node(byte[] Name, int Parent, string? FilePath, List<Node> Children)
@@ -23,7 +28,7 @@ public static class VfsImage
     }
 
     /// <summary>Writes the image and returns its size in bytes.</summary>
-    public static long Write(string folder, string mountPoint, string output)
+    public static long Write(string folder, string mountPoint, string output, bool compress = true)
     {
         if (!Directory.Exists(folder))
             throw new Errors.WasipyException($"cannot pack {folder}: the folder does not exist");
@@ -65,30 +70,39 @@ public static class VfsImage
 
         var nameOffset = (long)namesStart;
         var entry = new byte[EntrySize];
-        var sizes = order.Select(n => n.IsDirectory ? 0L : new FileInfo(n.FilePath!).Length).ToList();
-        foreach (var (node, size) in order.Zip(sizes))
+        var contents = order.Select(n => n.IsDirectory ? null : Stored(File.ReadAllBytes(n.FilePath!), compress)).ToList();
+        foreach (var (node, content) in order.Zip(contents))
         {
             Put(entry, 0, nameOffset);
             Put(entry, 4, node.Name.Length);
             Put(entry, 8, node.Parent);
-            Put(entry, 12, node.IsDirectory ? 1 : 0);
-            Put(entry, 16, node.IsDirectory ? node.FirstChild : 0);
+            Put(entry, 12, node.IsDirectory ? KindDirectory : content!.Deflated ? KindDeflated : KindFile);
+            Put(entry, 16, node.IsDirectory ? node.FirstChild : content!.Deflated ? content.Bytes.Length : 0);
             Put(entry, 20, node.Children.Count);
             Put(entry, 24, node.IsDirectory ? 0 : dataOffset);
-            Put(entry, 28, size);
+            Put(entry, 28, content?.Size ?? 0);
             stream.Write(entry);
             nameOffset += node.Name.Length;
-            dataOffset += size;
+            dataOffset += content?.Bytes.Length ?? 0;
         }
         if (dataOffset > uint.MaxValue)
             throw new Errors.WasipyException($"{folder} is too large for a file system image (over 4 GiB)");
         foreach (var node in order) stream.Write(node.Name);
-        foreach (var node in order.Where(n => !n.IsDirectory))
-        {
-            using var file = File.OpenRead(node.FilePath!);
-            file.CopyTo(stream);
-        }
+        foreach (var content in contents.OfType<StoredFile>()) stream.Write(content.Bytes);
         return stream.Length;
+    }
+
+    /// <summary>A file's bytes as stored in the image; Size is its real (inflated) size.</summary>
+    private sealed record StoredFile(byte[] Bytes, bool Deflated, long Size);
+
+    private static StoredFile Stored(byte[] data, bool compress)
+    {
+        if (!compress || data.Length < 64) return new StoredFile(data, false, data.Length);
+        using var buffer = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(buffer, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true))
+            zlib.Write(data);
+        var deflated = buffer.ToArray();
+        return deflated.Length <= data.Length - data.Length / 8 ? new StoredFile(deflated, true, data.Length) : new StoredFile(data, false, data.Length);
     }
 
     private static int Align4(int n) => (n + 3) & ~3;

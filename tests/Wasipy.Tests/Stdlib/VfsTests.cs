@@ -68,7 +68,8 @@ public class VfsTests
               .size wasipy_vfs_image, .Lend-wasipy_vfs_image
             """);
         var vfs = Path.Combine(RepoRoot.Path, "vfs");
-        var result = await WasmProgram.CompileAndRunAsync(dir, Program, $"{vfs}/wasipy_vfs.c image.s @{vfs}/wrap.rsp");
+        // Small files are stored as they are; inflating deflated ones (zlib) is exercised by the packed CPython builds.
+        var result = await WasmProgram.CompileAndRunAsync(dir, Program, $"-DWASIPY_VFS_NO_ZLIB {vfs}/wasipy_vfs.c image.s @{vfs}/wrap.rsp");
 
         Assert.Equal(
             "read:hello world\nsize:11 file:1\ndir:1\nentries:300\nseek:world\nmissing:1\nreadonly:1\ndotdot:1\nnotdir:1\n",
