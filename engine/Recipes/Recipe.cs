@@ -77,6 +77,12 @@ public sealed record RegrtestSpec
     /// <summary>Tests known to fail on WASI for this version: their failure does not fail the command.</summary>
     public IReadOnlyList<string> ExpectedFailures { get; init; } = [];
     public int TimeoutSeconds { get; init; } = 900;
+    /// <summary>How each test runs: "regrtest" (`-m test NAME`) or "unittest" (`-m unittest test.NAME`), for versions
+    /// whose libregrtest cannot start on WASI (3.8-3.10 need the socket module for it).</summary>
+    public string Runner { get; init; } = Regrtest;
+
+    public const string Regrtest = "regrtest", Unittest = "unittest";
+    public static readonly IReadOnlyList<string> Runners = [Regrtest, Unittest];
 }
 
 /// <summary>A library a CPython recipe needs; an optional one may fail to build without failing the build.</summary>

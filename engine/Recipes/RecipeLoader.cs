@@ -49,6 +49,8 @@ public static partial class RecipeLoader
                 throw file.Error($"library recipe '{recipe.Libraries[i].Recipe}' not found; paths are relative to the recipe's folder",
                     "libraries", i.ToString(), "recipe");
         ValidateSource(file, recipe.Source, recipe.Patches);
+        if (!RegrtestSpec.Runners.Contains(recipe.Regrtest.Runner))
+            throw file.Error($"regrtest.runner '{recipe.Regrtest.Runner}' is not one of {string.Join(", ", RegrtestSpec.Runners)}", "regrtest", "runner");
         if (!StdlibSpec.Modes.Contains(recipe.Stdlib.Mode))
             throw file.Error($"stdlib.mode '{recipe.Stdlib.Mode}' is not one of {string.Join(", ", StdlibSpec.Modes)}", "stdlib", "mode");
         for (var i = 0; i < recipe.Stdlib.Prune.Count; i++)

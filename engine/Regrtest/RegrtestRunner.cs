@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Wasipy.Errors;
 using Wasipy.Templates;
 using Wasipy.Wasm;
+using Wasipy.Recipes;
 
 namespace Wasipy.Regrtest;
 
@@ -41,7 +42,7 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
                 var result = runner.Run(new WasiRun
                 {
                     WasmPath = wasm,
-                    Args = [wasm, "-m", "test", test],
+                    Args = recipe.Runner == RegrtestSpec.Unittest ? [wasm, "-m", "unittest", "test." + test] : [wasm, "-m", "test", test],
                     // An empty "/" too: regrtest goes back to its starting directory, which is "/" under WASI.
                     Preopens = [new Preopen(tmp.CreateSubdirectory("root").FullName, "/"), .. maps.Select(m => new Preopen(m, m)),
                         new Preopen(tmp.CreateSubdirectory("tmp").FullName, "/tmp")],
@@ -50,7 +51,7 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
                 });
                 var log = Path.Combine(logs, test + ".log");
                 File.WriteAllText(log, $"exit {result.ExitCode}{(result.Trap is null ? "" : $", trap: {result.Trap}")}\n{result.Stdout}\n{result.Stderr}");
-                var status = Classify(result) switch
+                var status = (recipe.Runner == RegrtestSpec.Unittest ? ClassifyUnittest(result) : Classify(result)) switch
                 {
                     TestStatus.Failed when recipe.ExpectedFailures.Contains(test) => TestStatus.ExpectedFailure,
                     var s => s,
@@ -76,6 +77,17 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
         if (!result.Succeeded) return TestStatus.Failed;
         var text = result.Stdout;
         return text.Contains("1 test skipped", StringComparison.Ordinal) || text.Contains("Tests result: NO TESTS RAN", StringComparison.Ordinal)
+            ? TestStatus.Skipped
+            : TestStatus.Passed;
+    }
+
+    /// <summary>unittest exits 0 when every test passed or was skipped; a module skipped as a whole is one skipped test.</summary>
+    internal static TestStatus ClassifyUnittest(WasiResult result)
+    {
+        if (!result.Succeeded) return TestStatus.Failed;
+        var text = result.Stderr;
+        return text.Contains("Ran 0 tests", StringComparison.Ordinal) ||
+               (text.Contains("Ran 1 test in ", StringComparison.Ordinal) && text.Contains("OK (skipped=1)", StringComparison.Ordinal))
             ? TestStatus.Skipped
             : TestStatus.Passed;
     }

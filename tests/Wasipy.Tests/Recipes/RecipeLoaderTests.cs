@@ -77,6 +77,14 @@ public class RecipeLoaderTests
     }
 
     [Fact]
+    public void An_unknown_regrtest_runner_is_refused_with_the_choices()
+    {
+        var e = LoadFails(Samples.Recipe + "\nregrtest:\n  runner: pytest\n");
+        Assert.Contains("regrtest.runner 'pytest' is not one of regrtest, unittest", e.Message);
+        Assert.Equal(17, e.Line);
+    }
+
+    [Fact]
     public void Broken_yaml_syntax_names_the_position()
     {
         var e = LoadFails("version: 3.11.2\nsource: [unclosed\n");

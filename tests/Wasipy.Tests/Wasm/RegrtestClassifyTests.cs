@@ -14,4 +14,14 @@ public class RegrtestClassifyTests
     {
         Assert.Equal(expected, RegrtestRunner.Classify(new WasiResult(exitCode, stdout, "", null)));
     }
+
+    [Theory]
+    [InlineData(0, "....\n----------------------------------------------------------------------\nRan 4 tests in 0.1s\n\nOK (skipped=1)\n", TestStatus.Passed)]
+    [InlineData(0, "s\n----------------------------------------------------------------------\nRan 1 test in 0.0s\n\nOK (skipped=1)\n", TestStatus.Skipped)]
+    [InlineData(0, "\n----------------------------------------------------------------------\nRan 0 tests in 0.0s\n\nOK\n", TestStatus.Skipped)]
+    [InlineData(1, ".F\n----------------------------------------------------------------------\nRan 2 tests in 0.1s\n\nFAILED (failures=1)\n", TestStatus.Failed)]
+    public void Unittest_output_on_stderr_and_exit_code_give_the_status(int exitCode, string stderr, TestStatus expected)
+    {
+        Assert.Equal(expected, RegrtestRunner.ClassifyUnittest(new WasiResult(exitCode, "", stderr, null)));
+    }
 }
