@@ -172,12 +172,12 @@ __wasi_errno_t __wrap___wasi_path_open(__wasi_fd_t fd, __wasi_lookupflags_t dirf
 
 static size_t copy_out(vfs_fd *f, const __wasi_iovec_t *iovs, size_t iovs_len, uint64_t *offset) {
     const vfs_entry *e = &entries[f->entry];
+    const uint8_t *data = f->inflated ? f->inflated : wasipy_vfs_image + e->data_off;
     size_t total = 0;
     for (size_t i = 0; i < iovs_len; i++) {
         if (*offset >= e->data_size) break;
         size_t left = (size_t)(e->data_size - *offset);
         size_t n = iovs[i].buf_len < left ? iovs[i].buf_len : left;
-        const uint8_t *data = f->inflated ? f->inflated : wasipy_vfs_image + e->data_off;
         memcpy(iovs[i].buf, data + *offset, n);
         *offset += n;
         total += n;

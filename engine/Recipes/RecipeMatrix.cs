@@ -9,10 +9,10 @@ public static class RecipeMatrix
 
     public static IReadOnlyList<Entry> Entries(string recipesDir, string relativeTo) =>
         Directory.GetFiles(recipesDir, "*.yaml")
-            .Select(path => (Path: path, Recipe: RecipeLoader.Load(path)))
-            .OrderBy(r => Version.Parse(r.Recipe.MajorMinor)).ThenBy(r => Path.GetFileNameWithoutExtension(r.Path), StringComparer.Ordinal)
             // The file name is the job name: recipes/3.13.yaml and recipes/3.13.5.yaml are two jobs.
-            .Select(r => new Entry(Path.GetFileNameWithoutExtension(r.Path), r.Recipe.Version, Path.GetRelativePath(relativeTo, r.Path).Replace('\\', '/')))
+            .Select(path => (Path: path, Name: Path.GetFileNameWithoutExtension(path), Recipe: RecipeLoader.Load(path)))
+            .OrderBy(r => Version.Parse(r.Recipe.MajorMinor)).ThenBy(r => r.Name, StringComparer.Ordinal)
+            .Select(r => new Entry(r.Name, r.Recipe.Version, Path.GetRelativePath(relativeTo, r.Path).Replace('\\', '/')))
             .ToList();
 
     public static string Json(IReadOnlyList<Entry> entries) =>

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Wasipy.Errors;
+using Wasipy.Recipes;
 using Wasipy.Templates;
 using Wasipy.Wasm;
-using Wasipy.Recipes;
 
 namespace Wasipy.Regrtest;
 
@@ -31,6 +31,7 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
         var logs = Path.Combine(session.LogsDir, "regrtest");
         Directory.CreateDirectory(logs);
 
+        var unittest = recipe.Runner == RegrtestSpec.Unittest;
         using var runner = new WasiRunner(session.ModuleCacheDir);
         var outcomes = new List<TestOutcome>();
         foreach (var test in tests)
@@ -42,7 +43,7 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
                 var result = runner.Run(new WasiRun
                 {
                     WasmPath = wasm,
-                    Args = recipe.Runner == RegrtestSpec.Unittest ? [wasm, "-m", "unittest", "test." + test] : [wasm, "-m", "test", test],
+                    Args = unittest ? [wasm, "-m", "unittest", "test." + test] : [wasm, "-m", "test", test],
                     // An empty "/" too: regrtest goes back to its starting directory, which is "/" under WASI.
                     Preopens = [new Preopen(tmp.CreateSubdirectory("root").FullName, "/"), .. maps.Select(m => new Preopen(m, m)),
                         new Preopen(tmp.CreateSubdirectory("tmp").FullName, "/tmp")],
@@ -51,7 +52,7 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
                 });
                 var log = Path.Combine(logs, test + ".log");
                 File.WriteAllText(log, $"exit {result.ExitCode}{(result.Trap is null ? "" : $", trap: {result.Trap}")}\n{result.Stdout}\n{result.Stderr}");
-                var status = (recipe.Runner == RegrtestSpec.Unittest ? ClassifyUnittest(result) : Classify(result)) switch
+                var status = (unittest ? ClassifyUnittest(result) : Classify(result)) switch
                 {
                     TestStatus.Failed when recipe.ExpectedFailures.Contains(test) => TestStatus.ExpectedFailure,
                     var s => s,
