@@ -2,22 +2,31 @@ using System.Text;
 
 namespace Wasipy.Caching;
 
+/// <summary>One labelled part of a cache key ("commands[0]", "inputs[2]", "needs:configure", ...).</summary>
+public sealed record KeyComponent(string Label, string Value);
+
 /// <summary>
-/// A step's cache key: the hash of everything that can change what the step produces — its rendered commands
-/// and files, the recipe data it uses, the hashes of its input files and the key of the step before it.
+/// A build unit's cache key: the hash of everything that can change what the unit produces, with the list of
+/// components it was made from (the manifest), so that a changed key can say what changed.
 /// </summary>
-public sealed record CacheKey(string Value)
+public sealed record CacheKey(string Value, IReadOnlyList<KeyComponent> Components)
 {
     public override string ToString() => Value;
 
+    /// <summary>Two keys are equal when their hashes are; the manifest only explains a hash.</summary>
+    public bool Equals(CacheKey? other) => other is not null && other.Value == Value;
+    public override int GetHashCode() => Value.GetHashCode();
+
+    /// <summary>The key of a unit that did not run (skipped by its `when`).</summary>
+    public static CacheKey Skipped { get; } = new("skipped", []);
+
     public sealed class Builder
     {
-        private readonly StringBuilder _text = new();
+        private readonly List<KeyComponent> _components = [];
 
         public Builder Add(string label, string? value)
         {
-            // Length-prefixed so that ("ab","c") and ("a","bc") differ.
-            _text.Append(label).Append(':').Append(value?.Length ?? -1).Append(':').Append(value).Append('\n');
+            _components.Add(new KeyComponent(label, value ?? ""));
             return this;
         }
 
@@ -28,6 +37,13 @@ public sealed record CacheKey(string Value)
             return Add($"{label}.count", i.ToString());
         }
 
-        public CacheKey Build() => new(ContentHash.OfString(_text.ToString()));
+        public CacheKey Build()
+        {
+            // Length-prefixed so that ("ab","c") and ("a","bc") differ.
+            var text = new StringBuilder();
+            foreach (var (label, value) in _components)
+                text.Append(label).Append(':').Append(value.Length).Append(':').Append(value).Append('\n');
+            return new CacheKey(ContentHash.OfString(text.ToString()), _components.ToList());
+        }
     }
 }

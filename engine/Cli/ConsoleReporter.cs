@@ -20,10 +20,12 @@ public sealed class ConsoleReporter(TextWriter output, bool interactive) : IStep
             StepStatus.Cached => "cached",
             StepStatus.Done => "done  ",
             StepStatus.Skipped => "skipped",
+            StepStatus.OptionalFailed => "FAILED (optional: left out)",
             _ => "FAILED",
         };
-        output.WriteLine($"{Prefix(index, count, outcome.Step)}{status}  {Format(outcome.Duration)}");
-        if (outcome.Status == StepStatus.Failed)
+        var reason = outcome.Reason.Length > 0 ? $"  ({outcome.Reason})" : "";
+        output.WriteLine($"{Prefix(index, count, outcome.Step)}{status}  {Format(outcome.Duration)}{reason}");
+        if (outcome.Status is StepStatus.Failed or StepStatus.OptionalFailed)
         {
             output.WriteLine($"--- last lines of {outcome.LogPath}:");
             foreach (var line in StepLog.Tail(outcome.LogPath, TailLines)) output.WriteLine("  " + line);
@@ -33,6 +35,5 @@ public sealed class ConsoleReporter(TextWriter output, bool interactive) : IStep
 
     private static string Prefix(int index, int count, string step) => $"[{index + 1}/{count}] {step,-14} ";
 
-    public static string Format(TimeSpan duration) =>
-        duration.TotalMinutes >= 1 ? $"{(int)duration.TotalMinutes}m{duration.Seconds:00}s" : $"{duration.TotalSeconds:0.0}s";
+    public static string Format(TimeSpan duration) => Text.Durations.Format(duration);
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Wasipy.Errors;
 using Wasipy.Pipeline;
+using Wasipy.Pipeline.Actions;
 using Wasipy.Wasm;
 
 namespace Wasipy.Cli;
@@ -18,7 +19,6 @@ public static class WasipyCli
         var jobs = new Option<int?>("--jobs", "-j") { Description = "Parallel make jobs (default: one per core)" };
         var toolchain = new Option<string?>("--toolchain") { Description = "Toolchain from wasipy.yaml (default: wasi-sdk when WASI_SDK_PATH is set, else debian)" };
         var stdlib = new Option<string?>("--stdlib") { Description = "How the standard library ships: packed (one file, default), packed-source, mapped or zip" };
-        stdlib.AcceptOnlyFromAmong([.. Recipes.StdlibSpec.Modes]);
 
         var run = new Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again") { recipe, config, source, mirror, jobs, toolchain, stdlib };
         run.SetAction((parse, cancel) => Guard(stderr, async () =>
@@ -29,9 +29,11 @@ public static class WasipyCli
             var outcomes = await new PipelineRunner(session, new ConsoleReporter(stdout, !Console.IsOutputRedirected)).RunAsync(cancel);
             var ran = outcomes.Count(o => o.Status == StepStatus.Done);
             var cached = outcomes.Count(o => o.Status == StepStatus.Cached);
-            stdout.WriteLine($"wasipy: done in {ConsoleReporter.Format(clock.Elapsed)} ({ran} step(s) run, {cached} cached)");
+            var left = outcomes.Where(o => o.Status == StepStatus.OptionalFailed).Select(o => o.Step).ToList();
+            stdout.WriteLine($"wasipy: done in {ConsoleReporter.Format(clock.Elapsed)} ({ran} step(s) run, {cached} cached" +
+                             (left.Count > 0 ? $"; optional and left out: {string.Join(", ", left)}" : "") + ")");
             if (SmokeStep(session) is { } smoke)
-                stdout.WriteLine($"wasipy: run it with: {BuiltinActions.PythonFor(smoke).WasmtimeCommand()}");
+                stdout.WriteLine($"wasipy: run it with: {SmokeTestAction.PythonFor(smoke).WasmtimeCommand()}");
             return 0;
         }));
 
@@ -42,7 +44,7 @@ public static class WasipyCli
             var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib));
             var smoke = SmokeStep(session)
                         ?? throw new WasipyException($"{session.Config.FilePath} has no smoke-test step, so wasipy does not know where python.wasm is", 2);
-            var python = BuiltinActions.PythonFor(smoke);
+            var python = SmokeTestAction.PythonFor(smoke);
             using var runner = new WasiRunner(session.ModuleCacheDir);
             var result = python.Run(runner, parse.GetValue(pythonArgs) ?? [], inheritStdio: true, timeout: TimeSpan.FromHours(24));
             if (result.Trap is not null) stderr.WriteLine($"wasipy: python.wasm trapped: {result.Trap}");
@@ -89,8 +91,7 @@ public static class WasipyCli
         return await root.Parse(args).InvokeAsync();
     }
 
-    private static PlannedStep? SmokeStep(BuildSession session) =>
-        StepPlanner.Plan(session).FirstOrDefault(s => s.Spec.Uses == "smoke-test" && s.Enabled);
+    private static BuildUnit? SmokeStep(BuildSession session) => UnitPlanner.SmokeStep(UnitPlanner.Plan(session));
 
     private static BuildOptions Options(ParseResult parse, Argument<string> recipe, Option<string?> config, Option<string?>? source,
         Option<string[]>? mirror, Option<int?>? jobs, Option<string?> toolchain, Option<string?> stdlib) => new()

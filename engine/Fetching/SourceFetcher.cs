@@ -13,10 +13,10 @@ namespace Wasipy.Fetching;
 /// </summary>
 public sealed record FetchRequest(IReadOnlyList<string> Urls, string Sha256, string FileName)
 {
-    private const string Marker = "#sha256=";
+    private const string Marker = Recipes.SourceSpec.HashMarker;
 
     /// <summary>The url without a #sha256= fragment.</summary>
-    public static string Location(string url) => url.Contains(Marker) ? url[..url.IndexOf(Marker, StringComparison.Ordinal)] : url;
+    public static string Location(string url) => Recipes.SourceSpec.Location(url);
 
     /// <summary>The hash a file from this url must have.</summary>
     public string ExpectedFor(string url) => url.Contains(Marker) ? url[(url.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)..] : Sha256;

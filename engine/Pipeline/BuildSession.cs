@@ -1,6 +1,7 @@
 using System.Collections;
 using Scriban.Runtime;
 using Wasipy.Errors;
+using Wasipy.Pipeline.Actions;
 using Wasipy.Project;
 using Wasipy.Recipes;
 using Wasipy.Templates;
@@ -13,28 +14,31 @@ public sealed record BuildSession
     public required ProjectConfig Config { get; init; }
     public required Recipe Recipe { get; init; }
     public required BuildOptions Options { get; init; }
+    public required ActionRegistry Actions { get; init; }
     public required string ToolchainName { get; init; }
     public required IReadOnlyDictionary<string, string> Environment { get; init; }
-    public required string BuildDir { get; init; }
-    public required string DownloadsDir { get; init; }
+    public required BuildDirs Dirs { get; init; }
     public required IReadOnlyList<string> MirrorDirs { get; init; }
     public required int Jobs { get; init; }
-    /// <summary>How the standard library ships in this build: packed, packed-source, mapped or zip.</summary>
+    /// <summary>How the standard library ships in this build (a name from wasipy.yaml's stdlib_modes).</summary>
     public required string Stdlib { get; init; }
     public required ScriptObject Model { get; init; }
 
-    public string LogsDir => Path.Combine(BuildDir, "logs");
-    public string StampDir => Path.Combine(BuildDir, ".wasipy", "steps");
-    public string ModuleCacheDir => Path.Combine(BuildDir, ".wasipy", "wasmtime");
+    public string BuildDir => Dirs.Build;
+    public string DownloadsDir => Dirs.Downloads;
+    public string LogsDir => Dirs.Logs;
+    public string StampDir => Dirs.Stamps;
+    public string ModuleCacheDir => Dirs.ModuleCache;
 
     public static BuildSession Open(BuildOptions options)
     {
+        var actions = options.Actions ?? ActionRegistry.Default;
         var recipe = RecipeLoader.Load(options.RecipePath);
         var configPath = options.ConfigPath ?? ProjectLoader.Find(Path.GetDirectoryName(Path.GetFullPath(options.RecipePath))!);
-        var config = ProjectLoader.Load(configPath);
+        var config = ProjectLoader.Load(configPath, actions.Signatures);
         var environment = options.Environment ?? ReadEnvironment();
         var toolchainName = ChooseToolchain(config, options.Toolchain, environment);
-        var stdlibMode = StdlibMode(recipe, options);
+        var (stdlibMode, stdlibSpec) = StdlibMode(config, recipe, options);
         var jobs = options.Jobs ?? (config.Jobs > 0 ? config.Jobs : System.Environment.ProcessorCount);
 
         var model = new ScriptObject
@@ -46,6 +50,10 @@ public sealed record BuildSession
             ["stdlib"] = new ScriptObject
             {
                 ["mode"] = stdlibMode,
+                ["embedded"] = stdlibSpec.Embedded,
+                ["compiled"] = stdlibSpec.Compiled,
+                ["sourceless"] = stdlibSpec.Sourceless,
+                ["zipped"] = stdlibSpec.Zipped,
                 ["prune"] = new ScriptArray(recipe.Stdlib.Prune),
             },
         };
@@ -66,21 +74,21 @@ public sealed record BuildSession
             ["strip"] = RenderTool(toolchain.Strip, "strip"),
         };
 
-        var buildDir = RenderPath(config.Directories.Build, $"{config.FilePath}: directories.build");
-        var downloads = RenderPath(config.Directories.Downloads, $"{config.FilePath}: directories.downloads");
-        dirs["build"] = buildDir;
-        dirs["downloads"] = downloads;
-        dirs["logs"] = Path.Combine(buildDir, "logs");
-        var libs = RenderPath(config.Directories.Libs, $"{config.FilePath}: directories.libs");
-        dirs["libs"] = libs;
-        dirs["sysroot"] = Path.Combine(libs, "prefix");
+        var buildDirs = new BuildDirs
+        {
+            Project = config.Root,
+            Build = RenderPath(config.Directories.Build, $"{config.FilePath}: directories.build"),
+            Downloads = RenderPath(config.Directories.Downloads, $"{config.FilePath}: directories.downloads"),
+            Libs = RenderPath(config.Directories.Libs, $"{config.FilePath}: directories.libs"),
+        };
+        foreach (var (name, path) in buildDirs.ForTemplates) dirs[name] = path;
         var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
             .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
 
         return new BuildSession
         {
-            Config = config, Recipe = recipe, Options = options, ToolchainName = toolchainName, Environment = environment,
-            BuildDir = buildDir, DownloadsDir = downloads, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode,
+            Config = config, Recipe = recipe, Options = options, Actions = actions, ToolchainName = toolchainName, Environment = environment,
+            Dirs = buildDirs, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode,
         };
     }
 
@@ -98,12 +106,19 @@ public sealed record BuildSession
                ?? throw new WasipyException($"no toolchain applies: set one of {string.Join(", ", config.Toolchains.Values.Select(t => t.WhenEnv))} or pass --toolchain", 2);
     }
 
-    private static string StdlibMode(Recipe recipe, BuildOptions options)
+    private static (string Name, StdlibModeSpec Spec) StdlibMode(ProjectConfig config, Recipe recipe, BuildOptions options)
     {
-        var mode = options.StdlibMode ?? recipe.Stdlib.Mode;
-        return StdlibSpec.Modes.Contains(mode)
-            ? mode
-            : throw new WasipyException($"--stdlib {mode} is not one of {string.Join(", ", StdlibSpec.Modes)}", 2);
+        var known = string.Join(", ", config.StdlibModes.Keys);
+        if (options.StdlibMode is { } requested)
+            return config.StdlibModes.TryGetValue(requested, out var spec)
+                ? (requested, spec)
+                : throw new WasipyException($"--stdlib {requested} is not one of the modes {config.FilePath} defines: {known}", 2);
+        if (recipe.Stdlib.Mode is { } mode)
+            return config.StdlibModes.TryGetValue(mode, out var spec)
+                ? (mode, spec)
+                : throw Yaml.YamlFile.Read(recipe.FilePath).Error($"stdlib.mode '{mode}' is not one of the modes {config.FilePath} defines: {known}", "stdlib", "mode");
+        var first = config.StdlibModes.First();
+        return (first.Key, first.Value);
     }
 
 
@@ -133,7 +148,6 @@ public sealed record BuildSession
         },
         ["smoke"] = new ScriptObject
         {
-            ["expected_version"] = recipe.Smoke.ExpectedVersion,
             ["imports"] = new ScriptArray(recipe.Smoke.Imports),
         },
     };

@@ -1,11 +1,15 @@
 namespace Wasipy.Pipeline;
 
-public enum StepStatus { Cached, Done, Skipped, Failed }
+public enum StepStatus { Cached, Done, Skipped, Failed, OptionalFailed }
 
-/// <summary>What happened to one step in a run.</summary>
-public sealed record StepOutcome(string Step, StepStatus Status, TimeSpan Duration, string Key, string LogPath);
+/// <summary>What happened to one build unit in a run.</summary>
+public sealed record StepOutcome(string Step, StepStatus Status, TimeSpan Duration, string Key, string LogPath)
+{
+    /// <summary>Why the unit ran (empty when it did not run, or ran for the first time).</summary>
+    public string Reason { get; init; } = "";
+}
 
-/// <summary>Hears about step progress (the console prints one line per step).</summary>
+/// <summary>Hears about progress (the console prints one line per unit).</summary>
 public interface IStepReporter
 {
     void Started(int index, int count, string step);

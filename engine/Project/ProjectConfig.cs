@@ -10,6 +10,9 @@ public sealed record ProjectConfig
     public int Jobs { get; init; }
     public IReadOnlyDictionary<string, ToolchainSpec> Toolchains { get; init; } = new Dictionary<string, ToolchainSpec>();
     public IReadOnlyList<StepSpec> Steps { get; init; } = [];
+    /// <summary>How the standard library can ship, by name; the first is the default. Templates see the chosen
+    /// mode's flags as stdlib.*.</summary>
+    public IReadOnlyDictionary<string, StdlibModeSpec> StdlibModes { get; init; } = new Dictionary<string, StdlibModeSpec>();
     /// <summary>Where `wasipy test` finds the interpreter of the build tree and what it maps.</summary>
     public RegrtestConfig? Regrtest { get; init; }
 
@@ -80,6 +83,23 @@ public sealed record RegrtestConfig
     /// <summary>Host folders mapped into the guest at the same paths (templates): the source and the build tree.</summary>
     public IReadOnlyList<string> Map { get; init; } = [];
 }
+
+/// <summary>One way of shipping the standard library (wasipy.yaml stdlib_modes).</summary>
+public sealed record StdlibModeSpec
+{
+    public string Description { get; init; } = "";
+    /// <summary>The library is inside python.wasm (read-only VFS): nothing is mapped at run time.</summary>
+    public bool Embedded { get; init; }
+    /// <summary>Modules are compiled to bytecode.</summary>
+    public bool Compiled { get; init; }
+    /// <summary>Only the bytecode ships (the .py files are removed).</summary>
+    public bool Sourceless { get; init; }
+    /// <summary>The library ships as lib/pythonXY.zip.</summary>
+    public bool Zipped { get; init; }
+}
+
+/// <summary>The `with:` parameters a built-in action takes.</summary>
+public sealed record ActionSignature(IReadOnlyList<string> Required, IReadOnlyList<string> Optional);
 
 public sealed record FileSpec
 {

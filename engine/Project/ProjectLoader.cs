@@ -3,10 +3,9 @@ using Wasipy.Yaml;
 
 namespace Wasipy.Project;
 
-public static class ProjectLoader
+public static partial class ProjectLoader
 {
     public const string FileName = "wasipy.yaml";
-    public static readonly IReadOnlySet<string> BuiltinActions = new HashSet<string> { "fetch", "extract", "patch", "libraries", "vfs-image", "smoke-test" };
 
     /// <summary>Finds wasipy.yaml in the folder of <paramref name="start"/> or any parent.</summary>
     public static string Find(string start)
@@ -19,20 +18,24 @@ public static class ProjectLoader
         throw new WasipyException($"no {FileName} found in {start} or its parents. Run wasipy from the project folder or pass --config.", 2);
     }
 
-    public static ProjectConfig Load(string path)
+    /// <summary>Loads and checks wasipy.yaml; each step's `uses:` and `with:` are checked against <paramref name="actions"/>.</summary>
+    public static ProjectConfig Load(string path, IReadOnlyDictionary<string, ActionSignature> actions)
     {
         var file = YamlFile.Read(path);
         var config = file.Deserialize<ProjectConfig>(b => b
             .WithTypeMapping<IReadOnlyList<StepSpec>, List<StepSpec>>()
             .WithTypeMapping<IReadOnlyList<FileSpec>, List<FileSpec>>()
-            .WithTypeMapping<IReadOnlyDictionary<string, ToolchainSpec>, Dictionary<string, ToolchainSpec>>());
+            .WithTypeMapping<IReadOnlyDictionary<string, ToolchainSpec>, Dictionary<string, ToolchainSpec>>()
+            .WithTypeMapping<IReadOnlyDictionary<string, StdlibModeSpec>, Dictionary<string, StdlibModeSpec>>());
         config = config with { Root = Path.GetDirectoryName(Path.GetFullPath(path))!, FilePath = path };
-        Validate(file, config);
+        Validate(file, config, actions);
         return config;
     }
 
-    private static void Validate(YamlFile file, ProjectConfig config)
+    private static void Validate(YamlFile file, ProjectConfig config, IReadOnlyDictionary<string, ActionSignature> actions)
     {
+        if (config.StdlibModes.Count == 0)
+            throw file.Error("stdlib_modes is empty: define at least one way to ship the standard library (e.g. packed: { embedded: true })", "stdlib_modes");
         if (config.Toolchains.Count == 0)
             throw file.Error("toolchains is empty: define at least one (cc, ar, ranlib)", "toolchains");
         if (config.Steps.Count == 0)
@@ -44,15 +47,37 @@ public static class ProjectLoader
             var at = new[] { "steps", i.ToString() };
             if (!names.Add(step.Name))
                 throw file.Error($"step name '{step.Name}' is used twice; step names must be unique", at);
-            if (step.Uses is not null && !BuiltinActions.Contains(step.Uses))
-                throw file.Error($"step '{step.Name}' uses '{step.Uses}', which is not a built-in action ({string.Join(", ", BuiltinActions)})", [.. at, "uses"]);
+            if (step.Uses is not null && !actions.ContainsKey(step.Uses))
+                throw file.Error($"step '{step.Name}' uses '{step.Uses}', which is not a built-in action ({string.Join(", ", actions.Keys.Order())})", [.. at, "uses"]);
+            if (step.Uses is null && step.With.Count > 0)
+                throw file.Error($"step '{step.Name}' has 'with' but no 'uses'; parameters are for built-in actions", [.. at, "with"]);
+            if (step.Uses is not null)
+            {
+                var signature = actions[step.Uses];
+                foreach (var parameter in step.With.Keys)
+                    if (!signature.Required.Contains(parameter) && !signature.Optional.Contains(parameter))
+                        throw file.Error($"step '{step.Name}': '{step.Uses}' has no parameter '{parameter}'; it takes {Describe(signature)}", [.. at, "with", parameter]);
+                foreach (var parameter in signature.Required)
+                    if (!step.With.ContainsKey(parameter))
+                        throw file.Error($"step '{step.Name}': '{step.Uses}' needs 'with: {{ {parameter}: ... }}'; it takes {Describe(signature)}", [.. at, "uses"]);
+            }
             if (step.Uses is not null && step.Run.Count > 0)
                 throw file.Error($"step '{step.Name}' has both 'uses' and 'run'; a step is either a built-in action or shell commands", at);
             if (step.Uses is null && step.Run.Count == 0)
                 throw file.Error($"step '{step.Name}' has neither 'uses' nor 'run'", at);
+            if (!NamePattern().IsMatch(step.Name))
+                throw file.Error($"step name '{step.Name}' must be letters, digits, '.', '_' or '-' (it names files)", [.. at, "name"]);
             foreach (var need in step.Needs)
                 if (need == step.Name || !names.Contains(need))
                     throw file.Error($"step '{step.Name}' needs '{need}', which is not a step before it", [.. at, "needs"]);
         }
     }
+
+    private static string Describe(ActionSignature signature) =>
+        signature.Required.Count + signature.Optional.Count == 0
+            ? "no parameters"
+            : string.Join(", ", signature.Required.Concat(signature.Optional.Select(o => o + " (optional)")));
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    private static partial System.Text.RegularExpressions.Regex NamePattern();
 }

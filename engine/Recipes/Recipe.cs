@@ -10,7 +10,7 @@ public sealed record Recipe
     /// <summary>C libraries (recipes/libs/*.yaml) built for wasm32-wasi before CPython is configured.</summary>
     public IReadOnlyList<LibraryRef> Libraries { get; init; } = [];
     public required ConfigureSpec Configure { get; init; }
-    public required SmokeSpec Smoke { get; init; }
+    public SmokeSpec Smoke { get; init; } = new();
     public StdlibSpec Stdlib { get; init; } = new();
     public RegrtestSpec Regrtest { get; init; } = new();
 
@@ -31,7 +31,16 @@ public sealed record SourceSpec
     /// <summary>Name of the file in the download cache; defaults to the last path segment of the first url.</summary>
     public string? FileName { get; init; }
 
-    public string CacheFileName => FileName ?? Path.GetFileName(new Uri(Urls[0]).LocalPath);
+    public string CacheFileName => FileName ?? Path.GetFileName(new Uri(Location(Urls[0])).LocalPath);
+
+    /// <summary>Url schemes a source may use; apt-source://PACKAGE/FILE is a Debian source package's file.</summary>
+    public static readonly IReadOnlyList<string> Schemes = ["http", "https", "file", "apt-source"];
+
+    /// <summary>A mirror that serves a repacked but equivalent archive names its own hash: URL#sha256=HEX.</summary>
+    public const string HashMarker = "#sha256=";
+
+    /// <summary>The url without a #sha256= fragment.</summary>
+    public static string Location(string url) => url.Contains(HashMarker) ? url[..url.IndexOf(HashMarker, StringComparison.Ordinal)] : url;
 }
 
 public sealed record ConfigureSpec
@@ -47,10 +56,9 @@ public sealed record ConfigureSpec
     public IReadOnlyList<string> Ldflags { get; init; } = [];
 }
 
+/// <summary>What the smoke test checks beyond sys.version, which must start with the recipe's version.</summary>
 public sealed record SmokeSpec
 {
-    /// <summary>What sys.version must start with.</summary>
-    public required string ExpectedVersion { get; init; }
     /// <summary>Modules the built interpreter must import.</summary>
     public IReadOnlyList<string> Imports { get; init; } = [];
     /// <summary>Python programs that must exit 0 (e.g. a zlib round trip).</summary>
@@ -60,11 +68,8 @@ public sealed record SmokeSpec
 /// <summary>How the standard library ships (see README: stdlib modes).</summary>
 public sealed record StdlibSpec
 {
-    public const string Packed = "packed", PackedSource = "packed-source", Mapped = "mapped", Zip = "zip";
-    public static readonly IReadOnlyList<string> Modes = [Packed, PackedSource, Mapped, Zip];
-
-    /// <summary>packed (default), packed-source, mapped or zip; `--stdlib` overrides it.</summary>
-    public string Mode { get; init; } = Packed;
+    /// <summary>One of wasipy.yaml's stdlib_modes (default: the first there); `--stdlib` overrides it.</summary>
+    public string? Mode { get; init; }
     /// <summary>Paths under lib/pythonX.Y left out of what ships (test, idlelib, ...).</summary>
     public IReadOnlyList<string> Prune { get; init; } = [];
 }

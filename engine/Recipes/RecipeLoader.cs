@@ -51,8 +51,6 @@ public static partial class RecipeLoader
         ValidateSource(file, recipe.Source, recipe.Patches);
         if (!RegrtestSpec.Runners.Contains(recipe.Regrtest.Runner))
             throw file.Error($"regrtest.runner '{recipe.Regrtest.Runner}' is not one of {string.Join(", ", RegrtestSpec.Runners)}", "regrtest", "runner");
-        if (!StdlibSpec.Modes.Contains(recipe.Stdlib.Mode))
-            throw file.Error($"stdlib.mode '{recipe.Stdlib.Mode}' is not one of {string.Join(", ", StdlibSpec.Modes)}", "stdlib", "mode");
         for (var i = 0; i < recipe.Stdlib.Prune.Count; i++)
             if (recipe.Stdlib.Prune[i].Split('/').Any(part => part is "" or "." or ".."))
                 throw file.Error($"stdlib.prune entry '{recipe.Stdlib.Prune[i]}' must be a plain path under lib/pythonX.Y (no '..', no leading '/')",
@@ -70,10 +68,10 @@ public static partial class RecipeLoader
         for (var i = 0; i < source.Urls.Count; i++)
         {
             var url = source.Urls[i];
-            var fragmentHash = url.Contains("#sha256=") ? url[(url.IndexOf("#sha256=", StringComparison.Ordinal) + 8)..] : null;
+            var fragmentHash = url.Contains(SourceSpec.HashMarker) ? url[(url.IndexOf(SourceSpec.HashMarker, StringComparison.Ordinal) + SourceSpec.HashMarker.Length)..] : null;
             if (fragmentHash is not null && !Sha256Pattern().IsMatch(fragmentHash))
                 throw file.Error($"'{url}': the #sha256= fragment must be 64 lowercase hex digits", "source", "urls", i.ToString());
-            if (!Uri.TryCreate(Fetching.FetchRequest.Location(url), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "file" or Fetching.AptSource.Scheme))
+            if (!Uri.TryCreate(SourceSpec.Location(url), UriKind.Absolute, out var uri) || !SourceSpec.Schemes.Contains(uri.Scheme))
                 throw file.Error($"'{url}' is not an http(s)://, file:// or apt-source:// url", "source", "urls", i.ToString());
         }
         if (!Sha256Pattern().IsMatch(source.Sha256))

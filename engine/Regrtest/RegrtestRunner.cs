@@ -59,7 +59,7 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
                 };
                 var outcome = new TestOutcome(test, status, clock.Elapsed, log);
                 outcomes.Add(outcome);
-                output.WriteLine($"{test,-28} {Label(status),-16} {Cli.ConsoleReporter.Format(clock.Elapsed)}");
+                output.WriteLine($"{test,-28} {Label(status),-16} {Text.Durations.Format(clock.Elapsed)}");
                 if (status == TestStatus.Passed && recipe.ExpectedFailures.Contains(test))
                     output.WriteLine($"  note: {test} passes now; remove it from regrtest.expected_failures in {session.Recipe.FilePath}");
                 if (status == TestStatus.Failed) output.WriteLine($"  log: {log}");

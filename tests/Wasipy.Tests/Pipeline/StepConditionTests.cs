@@ -61,7 +61,7 @@ public class StepConditionTests
                 run: ["true"]
             """));
         var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
-        var e = Assert.Throws<WasipyException>(() => StepPlanner.Plan(BuildSession.Open(new BuildOptions { RecipePath = recipe })));
+        var e = Assert.Throws<WasipyException>(() => UnitPlanner.Plan(BuildSession.Open(new BuildOptions { RecipePath = recipe })));
         Assert.Contains("step 'odd', when: rendered 'packed', expected true or false", e.Message);
     }
 
@@ -79,7 +79,8 @@ public class StepConditionTests
         var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
         var e = Assert.Throws<ConfigException>(() => BuildSession.Open(new BuildOptions { RecipePath = recipe }));
         Assert.Contains("needs 'later', which is not a step before it", e.Message);
-        Assert.Equal(13, e.Line);
+        var yaml = File.ReadAllLines(dir.Combine("wasipy.yaml"));
+        Assert.Equal(Array.FindIndex(yaml, l => l.Contains("needs: [later]")) + 1, e.Line);
     }
 
     [Fact]

@@ -25,12 +25,15 @@ public class RecipeLoaderTests
         Assert.Equal(["json"], recipe.Smoke.Imports);
     }
 
+    /// <summary>The line of the first key a test appends to the sample recipe ("\nkey: ...").</summary>
+    private static int AppendedLine => Samples.Recipe.Split('\n').Length + 1;
+
     [Fact]
     public void An_unknown_key_names_the_file_line_and_column()
     {
         var e = LoadFails(Samples.Recipe + "\nconfgure_flags: [a]\n");
         Assert.EndsWith("3.11.yaml", e.File);
-        Assert.Equal(16, e.Line);
+        Assert.Equal(AppendedLine, e.Line);
         Assert.Equal(1, e.Column);
         Assert.Contains("confgure_flags", e.Message);
         Assert.Contains("Remove the key or fix its spelling", e.Message);
@@ -73,7 +76,7 @@ public class RecipeLoaderTests
     {
         var e = LoadFails(Samples.Recipe + "\npatches: [../patches/3.11/nope.patch]\n");
         Assert.Contains("nope.patch", e.Message);
-        Assert.Equal(16, e.Line);
+        Assert.Equal(AppendedLine, e.Line);
     }
 
     [Fact]
@@ -81,7 +84,7 @@ public class RecipeLoaderTests
     {
         var e = LoadFails(Samples.Recipe + "\nregrtest:\n  runner: pytest\n");
         Assert.Contains("regrtest.runner 'pytest' is not one of regrtest, unittest", e.Message);
-        Assert.Equal(17, e.Line);
+        Assert.Equal(AppendedLine + 1, e.Line);
     }
 
     [Fact]

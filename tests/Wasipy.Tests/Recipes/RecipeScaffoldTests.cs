@@ -19,7 +19,6 @@ public class RecipeScaffoldTests
         Assert.Equal(0, exit);
         var recipe = RecipeLoader.Load(dir.Combine("3.16.yaml"));
         Assert.Equal("3.16.0", recipe.Version);
-        Assert.Equal("3.16.0", recipe.Smoke.ExpectedVersion);
         Assert.Equal(["https://www.python.org/ftp/python/3.16.0/Python-3.16.0.tar.xz"], recipe.Source.Urls);
         Assert.Equal(RecipeScaffold.UnknownSha256, recipe.Source.Sha256);
         Assert.Contains("config-3.16-wasm32-wasi", recipe.Stdlib.Prune);

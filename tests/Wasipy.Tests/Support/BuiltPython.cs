@@ -1,5 +1,6 @@
 using Wasipy.Cli;
 using Wasipy.Pipeline;
+using Wasipy.Pipeline.Actions;
 using Wasipy.Wasm;
 using Xunit.Abstractions;
 
@@ -19,7 +20,7 @@ public static class BuiltPython
         output.WriteLine(stdout.ToString());
         Assert.True(exit == 0, $"wasipy {string.Join(' ', args)} failed:\n{stdout}\n{stderr}");
         var session = BuildSession.Open(new BuildOptions { RecipePath = recipe, StdlibMode = stdlib });
-        var python = BuiltinActions.PythonFor(StepPlanner.Plan(session).Single(s => s.Spec.Uses == "smoke-test"));
+        var python = SmokeTestAction.PythonFor(UnitPlanner.SmokeStep(UnitPlanner.Plan(session))!);
         Assert.True(File.Exists(python.WasmPath), python.WasmPath);
         return new Built(session, python, stdout.ToString());
     }

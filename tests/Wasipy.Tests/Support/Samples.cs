@@ -19,7 +19,6 @@ public static class Samples
           flags: [--disable-test-modules]
           cflags: [-Wno-error=int-conversion]
         smoke:
-          expected_version: 3.11.2
           imports: [json]
         """;
 
@@ -29,6 +28,11 @@ public static class Samples
           build: build/{"{{ recipe.major_minor }}"}
           downloads: downloads
         install_prefix: /opt/wasi-python
+        stdlib_modes:
+          packed:
+            embedded: true
+          zip:
+            zipped: true
         toolchains:
           fake:
             cc: cc

@@ -1,0 +1,32 @@
+using Wasipy.Caching;
+using Wasipy.Processes;
+using Wasipy.Project;
+
+namespace Wasipy.Pipeline.Actions;
+
+/// <summary>
+/// A step that is code rather than shell commands (`uses: NAME` in wasipy.yaml). One class per action says
+/// which `with:` parameters it takes (checked when wasipy.yaml loads), what it adds to the key, what it
+/// produces and how it runs.
+/// </summary>
+public interface IBuiltinAction
+{
+    string Name { get; }
+    ActionSignature Parameters { get; }
+    void AddToKey(ActionContext context, CacheKey.Builder key) { }
+    IEnumerable<string> Outputs(ActionContext context) => [];
+    Task RunAsync(ActionContext context, StepLog log, CancellationToken cancellation);
+}
+
+/// <summary>An action that stands for several units, planned in its place (the recipe's C libraries).</summary>
+public interface IExpandingAction : IBuiltinAction
+{
+    /// <summary>The units that run before the step itself; the step's key includes all of theirs.</summary>
+    IReadOnlyList<BuildUnit> Expand(BuildSession session, BuildUnit step);
+}
+
+/// <summary>What an action sees: the build, its own unit (parameters rendered) and the shared services.</summary>
+public sealed record ActionContext(BuildSession Session, BuildUnit Unit, ActionServices Services)
+{
+    public string Param(string name) => Unit.Require(name);
+}

@@ -1,0 +1,85 @@
+using Scriban.Runtime;
+using Wasipy.Caching;
+using Wasipy.Errors;
+using Wasipy.Fetching;
+using Wasipy.Processes;
+using Wasipy.Project;
+using Wasipy.Recipes;
+using Wasipy.Templates;
+
+namespace Wasipy.Pipeline.Actions;
+
+/// <summary>
+/// `uses: libraries`: the C libraries the recipe names (recipes/libs/*.yaml), one unit each, built into the
+/// toolchain's sysroot (dirs.sysroot), which every CPython version shares. The step itself only collects their
+/// keys, so that configure runs again when a library changes.
+/// </summary>
+public sealed class LibrariesAction : IExpandingAction
+{
+    public string Name => "libraries";
+    public ActionSignature Parameters { get; } = new([], []);
+
+    public Task RunAsync(ActionContext c, StepLog log, CancellationToken cancellation)
+    {
+        log.WriteLine($"C libraries are in {c.Session.Dirs.Sysroot}");
+        return Task.CompletedTask;
+    }
+
+    public IReadOnlyList<BuildUnit> Expand(BuildSession session, BuildUnit step)
+    {
+        var units = new List<BuildUnit>();
+        foreach (var (lib, optional) in RecipeLoader.LoadLibraries(session.Recipe))
+        {
+            foreach (var need in lib.Needs)
+                if (units.All(u => u.Id != Id(need)))
+                    throw new WasipyException($"{lib.FilePath}: library '{lib.Name}' needs '{need}', which {session.Recipe.FilePath} does not list before it under libraries", 2);
+            units.Add(Unit(session, lib, optional));
+        }
+        return units;
+    }
+
+    public static string Id(string library) => "lib/" + library;
+
+    private static BuildUnit Unit(BuildSession session, LibraryRecipe lib, bool optional)
+    {
+        var dirs = session.Dirs;
+        var sourceDir = Path.Combine(dirs.Libs, "src", lib.Name);
+        var inputs = lib.Inputs.Select(i => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(lib.FilePath))!, i))).ToList();
+        var model = new ScriptObject
+        {
+            ["lib"] = new ScriptObject
+            {
+                ["name"] = lib.Name, ["version"] = lib.Version, ["prefix"] = dirs.Sysroot, ["src"] = sourceDir,
+                ["inputs"] = new ScriptArray(inputs),
+            },
+            ["toolchain"] = session.Model["toolchain"],
+            ["jobs"] = session.Jobs,
+            ["env"] = session.Model["env"],
+            ["dirs"] = new ScriptObject { ["project"] = dirs.Project, ["libs"] = dirs.Libs, ["sysroot"] = dirs.Sysroot },
+        };
+        string Origin(string what) => $"{lib.FilePath}: {what}";
+        string Shell(string t, string what) => TemplateRenderer.Render(t, model, Quoting.Shell, Origin(what));
+        string Plain(string t, string what) => TemplateRenderer.Render(t, model, Quoting.None, Origin(what));
+        var patches = RecipeLoader.PatchPaths(lib.FilePath, lib.Patches);
+        return new BuildUnit
+        {
+            Id = Id(lib.Name),
+            Title = $"libraries: {lib.Name}",
+            StampName = lib.Name,
+            StampDir = Path.Combine(dirs.Libs, ".wasipy", "libs"),
+            LogPath = Path.Combine(dirs.Libs, "logs", lib.Name + ".log"),
+            LockDir = dirs.Libs,
+            Optional = optional,
+            Needs = lib.Needs.Select(Id).ToList(),
+            Source = new UnitSource(lib.Source is { } s ? new FetchRequest(s.Urls, s.Sha256, s.CacheFileName) : null, sourceDir, patches),
+            Data = [new KeyComponent("recipe", ContentHash.OfFile(lib.FilePath))],
+            Commands = lib.Build.Select((c, i) => Shell(c, $"build[{i}]")).ToList(),
+            Files = lib.Files.Select((f, i) => (Path.Combine(sourceDir, Plain(f.Path, $"files[{i}].path")), Shell(f.Content, $"files[{i}].content"))).ToList(),
+            WorkingDirectory = sourceDir,
+            Environment = lib.Env.ToDictionary(kv => kv.Key, kv => Plain(kv.Value, $"env.{kv.Key}")),
+            Inputs = inputs,
+            Outputs = lib.Outputs.Select((o, i) => Path.GetFullPath(Plain(o, $"outputs[{i}]"), sourceDir)).ToList(),
+            Fingerprint = [$"{TemplateRenderer.PlainText((session.Model["toolchain"] as ScriptObject)?["cc"])} --version"],
+        };
+    }
+}

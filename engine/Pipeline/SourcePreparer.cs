@@ -1,0 +1,24 @@
+using Wasipy.Fetching;
+using Wasipy.Processes;
+using Wasipy.Sources;
+
+namespace Wasipy.Pipeline;
+
+/// <summary>A unit's source: fetched into the download cache (verified), unpacked into its folder, patched.</summary>
+public static class SourcePreparer
+{
+    public static async Task PrepareAsync(UnitSource source, SourceFetcher fetcher, StepLog log, CancellationToken cancellation)
+    {
+        if (source.Request is null)
+        {
+            FileSystem.RecreateDirectory(source.Directory);
+        }
+        else
+        {
+            var archive = await fetcher.FetchAsync(source.Request, cancellation);
+            log.WriteLine($"extracting {archive} to {source.Directory}");
+            ArchiveExtractor.Extract(archive, source.Directory);
+        }
+        await PatchApplier.ApplyAsync(source.Patches, source.Directory, log, cancellation);
+    }
+}

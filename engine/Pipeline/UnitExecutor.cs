@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using Wasipy.Caching;
+using Wasipy.Errors;
+using Wasipy.Pipeline.Actions;
+using Wasipy.Processes;
+using Wasipy.Sources;
+
+namespace Wasipy.Pipeline;
+
+/// <summary>A unit's key and whether the cache already holds its result, with the reason when it does not.</summary>
+public sealed record UnitState(BuildUnit Unit, CacheKey Key, bool Fresh, string Reason);
+
+/// <summary>
+/// The one executor for every build unit (pipeline steps, C libraries, packages): for each unit in order it
+/// computes the key once, decides fresh or stale, runs what is stale under its lock with its log, checks the
+/// outputs and stamps. <see cref="PlanAsync"/> uses the same key code without running anything.
+/// </summary>
+public sealed class UnitExecutor(BuildSession session, ActionServices services, IStepReporter reporter)
+{
+    private readonly Dictionary<string, string> _fingerprints = new();
+
+    public async Task<IReadOnlyList<StepOutcome>> RunAsync(IReadOnlyList<BuildUnit> units, CancellationToken cancellation)
+    {
+        var outcomes = new List<StepOutcome>();
+        var keys = new Dictionary<string, CacheKey>();
+        var locks = new Dictionary<string, DirectoryLock>();
+        try
+        {
+            for (var i = 0; i < units.Count; i++)
+            {
+                var unit = units[i];
+                if (!unit.Enabled)
+                {
+                    keys[unit.Id] = CacheKey.Skipped;   // a later unit may still name it in `needs`
+                    Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Skipped, TimeSpan.Zero, "", unit.LogPath));
+                    continue;
+                }
+                var state = await StateAsync(unit, keys, cancellation);
+                if (state.Fresh)
+                {
+                    keys[unit.Id] = state.Key;
+                    Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Cached, TimeSpan.Zero, state.Key.Value, unit.LogPath));
+                    continue;
+                }
+                if (unit.LockDir is { } lockDir && !locks.ContainsKey(lockDir))
+                    locks[lockDir] = await DirectoryLock.AcquireAsync(lockDir, Console.Error.WriteLine, cancellation);
+
+                reporter.Started(i, units.Count, unit.Title);
+                var cache = new StepCache(unit.StampDir);
+                cache.Invalidate(unit.StampName);
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    await RunOneAsync(unit, state.Key, cancellation);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    var failure = e as StepFailedException
+                                  ?? new StepFailedException(unit.Title, e.Message, unit.LogPath, (e as WasipyException)?.ExitCode);
+                    if (e is not StepFailedException) AppendToLog(unit.LogPath, e.Message);
+                    if (unit.Optional && e is WasipyException)
+                    {
+                        AppendToLog(unit.LogPath, $"warning: optional {unit.Title} did not build, so what needs it is left out: {e.Message}");
+                        keys[unit.Id] = new CacheKey("failed:" + state.Key.Value, state.Key.Components);
+                        Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.OptionalFailed, clock.Elapsed, state.Key.Value, failure.LogPath));
+                        continue;
+                    }
+                    reporter.Finished(i, units.Count, new StepOutcome(unit.Title, StepStatus.Failed, clock.Elapsed, state.Key.Value, failure.LogPath));
+                    throw failure;
+                }
+                // A fingerprint (e.g. the compiler's --version) may change because the unit itself installed
+                // something; stamp what is true now, so the next run does not see a change that was ours.
+                var key = state.Key;
+                if (unit.Fingerprint.Count > 0)
+                {
+                    foreach (var command in unit.Fingerprint) _fingerprints.Remove(command);
+                    key = await KeyAsync(unit, keys, cancellation);
+                }
+                cache.MarkDone(unit.StampName, key);
+                keys[unit.Id] = key;
+                Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Done, clock.Elapsed, key.Value, unit.LogPath) { Reason = state.Reason });
+            }
+        }
+        finally
+        {
+            foreach (var held in locks.Values) held.Dispose();
+        }
+        return outcomes;
+    }
+
+    /// <summary>Every unit's key and freshness, as <see cref="RunAsync"/> would compute them, without running anything.
+    /// A stale unit makes the units that need it stale too (their upstream key will change when it runs).</summary>
+    public async Task<IReadOnlyList<UnitState>> PlanAsync(IReadOnlyList<BuildUnit> units, CancellationToken cancellation)
+    {
+        var keys = new Dictionary<string, CacheKey>();
+        var states = new List<UnitState>();
+        foreach (var unit in units)
+        {
+            if (!unit.Enabled)
+            {
+                keys[unit.Id] = CacheKey.Skipped;
+                states.Add(new UnitState(unit, CacheKey.Skipped, true, "skipped"));
+                continue;
+            }
+            var state = await StateAsync(unit, keys, cancellation);
+            keys[unit.Id] = state.Key;
+            states.Add(state);
+        }
+        return states;
+    }
+
+    private async Task<UnitState> StateAsync(BuildUnit unit, IReadOnlyDictionary<string, CacheKey> keys, CancellationToken cancellation)
+    {
+        var key = await KeyAsync(unit, keys, cancellation);
+        var cache = new StepCache(unit.StampDir);
+        var outputs = AllOutputs(unit);
+        if (cache.IsFresh(unit.StampName, key, outputs)) return new UnitState(unit, key, true, "");
+        var last = cache.LastManifest(unit.StampName);
+        var reason = last.Count == 0
+            ? "never built"
+            : KeyDifference.Describe(last, key.Components) is { Length: > 0 } changed
+                ? changed
+                : $"its outputs are missing ({string.Join(", ", outputs.Where(o => !File.Exists(o) && !Directory.Exists(o)))})";
+        return new UnitState(unit, key, false, reason);
+    }
+
+    private IEnumerable<string> AllOutputs(BuildUnit unit) =>
+        unit.Action is null ? unit.Outputs : unit.Outputs.Concat(unit.Action.Outputs(new ActionContext(session, unit, services)));
+
+    /// <summary>The only place a cache key is built.</summary>
+    private async Task<CacheKey> KeyAsync(BuildUnit unit, IReadOnlyDictionary<string, CacheKey> keys, CancellationToken cancellation)
+    {
+        var key = new CacheKey.Builder()
+            .Add("unit", unit.Id)
+            .Add("uses", unit.Action?.Name);
+        foreach (var need in unit.Needs)
+            key.Add($"needs {need}", keys.TryGetValue(need, out var k)
+                ? k.Value
+                : throw new WasipyException($"{unit.Title} needs '{need}', which does not come before it", 2));
+        foreach (var item in unit.Data) key.Add(item.Label, item.Value);
+        if (unit.Source is { } source)
+            key.AddAll("source sha256", source.Request?.AcceptedHashes.Order(StringComparer.Ordinal) ?? Enumerable.Empty<string>())
+               .Add("source file", source.Request?.FileName)
+               .AddAll("patches", source.Patches.Select(p => $"{Path.GetFileName(p)}:{ContentHash.OfFile(p)}"));
+        key.AddAll("commands", unit.Commands)
+           .AddAll("files", unit.Files.Select(f => f.Path + "\n" + f.Content))
+           .Add("cwd", unit.WorkingDirectory)
+           .AddAll("env", unit.Environment.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"))
+           .AddAll("with", unit.With.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"))
+           .AddAll("inputs", unit.Inputs.Select(p => $"{p}:{ContentHash.OfPath(p)}"))
+           .AddAll("outputs", unit.Outputs);
+        foreach (var command in unit.Fingerprint)
+            key.Add($"fingerprint {command}", await FingerprintAsync(command, cancellation));
+        unit.Action?.AddToKey(new ActionContext(session, unit, services), key);
+        return key.Build();
+    }
+
+    private async Task<string> FingerprintAsync(string command, CancellationToken cancellation)
+    {
+        if (!_fingerprints.TryGetValue(command, out var value))
+        {
+            var (exit, output) = await ShellRunner.CaptureAsync(command, session.BuildDir, cancellation);
+            _fingerprints[command] = value = $"{exit}\n{output}";
+        }
+        return value;
+    }
+
+    private async Task RunOneAsync(BuildUnit unit, CacheKey key, CancellationToken cancellation)
+    {
+        using (var log = new StepLog(unit.LogPath))
+        {
+            log.WriteLine($"# {unit.Title}, key {key.Value}");
+            if (unit.Source is { } source)
+                await SourcePreparer.PrepareAsync(source, services.Fetcher(log.WriteLine), log, cancellation);
+            if (unit.Action is { } action)
+                await action.RunAsync(new ActionContext(session, unit, services), log, cancellation);
+            if (unit.Commands.Count > 0 || unit.Files.Count > 0)
+                await ShellRunner.RunScriptAsync(unit.Title, unit.Files, unit.Commands, unit.WorkingDirectory,
+                    session.Environment, unit.Environment, log, cancellation);
+        }
+        var missing = AllOutputs(unit).Where(o => !File.Exists(o) && !Directory.Exists(o)).ToList();
+        if (missing.Count > 0)
+            throw new StepFailedException(unit.Title, $"it finished but did not produce {string.Join(", ", missing)}", unit.LogPath);
+    }
+
+    private void Report(int index, int count, List<StepOutcome> outcomes, StepOutcome outcome)
+    {
+        outcomes.Add(outcome);
+        reporter.Finished(index, count, outcome);
+    }
+
+    private static void AppendToLog(string logPath, string message)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        File.AppendAllText(logPath, $"error: {message}\n");
+    }
+}
