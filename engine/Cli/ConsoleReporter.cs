@@ -33,7 +33,7 @@ public sealed class ConsoleReporter(TextWriter output, bool interactive) : IStep
         }
     }
 
-    private static string Prefix(int index, int count, string step) => $"[{index + 1}/{count}] {step,-14} ";
+    private static string Prefix(int index, int count, string step) => $"[{index + 1}/{count}] {step,-22} ";
 
     public static string Format(TimeSpan duration) => Text.Durations.Format(duration);
 }

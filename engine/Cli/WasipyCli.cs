@@ -19,9 +19,15 @@ public static class WasipyCli
         var jobs = new Option<int?>("--jobs", "-j") { Description = "Parallel make jobs (default: one per core)" };
         var toolchain = new Option<string?>("--toolchain") { Description = "Toolchain from wasipy.yaml (default: wasi-sdk when WASI_SDK_PATH is set, else debian)" };
         var stdlib = new Option<string?>("--stdlib") { Description = "How the standard library ships: packed (one file, default), packed-source, mapped or zip" };
+        jobs.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--jobs must be 1 or more");
+        });
+        var verbose = new Option<bool>("--verbose") { Description = "On an unexpected error, print the whole trace", Recursive = true };
+        var json = new Option<bool>("--json") { Description = "Print JSON for programs instead of lines for people" };
 
         var run = new Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again") { recipe, config, source, mirror, jobs, toolchain, stdlib };
-        run.SetAction((parse, cancel) => Guard(stderr, async () =>
+        run.SetAction((parse, cancel) => Guard(stderr, parse.GetValue(verbose), async () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, jobs, toolchain, stdlib));
             stdout.WriteLine($"wasipy: CPython {session.Recipe.Version}, stdlib {session.Stdlib}, toolchain '{session.ToolchainName}', in {session.BuildDir}");
@@ -37,9 +43,32 @@ public static class WasipyCli
             return 0;
         }));
 
+        var plan = new Command("plan", "Show which steps a run would take from the cache and which it would run, and why; runs nothing") { recipe, config, source, mirror, toolchain, stdlib, json };
+        plan.SetAction((parse, cancel) => Guard(stderr, parse.GetValue(verbose), async () =>
+        {
+            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, null, toolchain, stdlib));
+            var states = await new PipelineRunner(session, new ConsoleReporter(stdout, false)).PlanAsync(cancel);
+            if (parse.GetValue(json)) stdout.WriteLine(PlanReport.Json(states));
+            else PlanReport.Print(states, stdout);
+            return 0;
+        }));
+
+        var stepName = new Argument<string>("step") { Description = "A step or library, e.g. configure or 'libraries: zlib'" };
+        var why = new Command("why", "Show what changed between the last two builds of a step (its key's components)") { recipe, stepName, config, toolchain, stdlib };
+        why.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), () =>
+        {
+            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib));
+            var units = UnitPlanner.Plan(session);
+            var name = parse.GetValue(stepName)!;
+            var unit = units.FirstOrDefault(u => u.Title == name || u.Id == name)
+                       ?? throw new WasipyException($"no step or library '{name}' in this build; it has: {string.Join(", ", units.Select(u => u.Title))}", 2);
+            PlanReport.PrintWhy(unit, stdout);
+            return Task.FromResult(0);
+        }));
+
         var pythonArgs = new Argument<string[]>("args") { Description = "Arguments for python, after --", Arity = ArgumentArity.ZeroOrMore };
         var exec = new Command("exec", "Run the built python.wasm (in-process Wasmtime) with its install prefix mapped") { recipe, config, toolchain, stdlib, pythonArgs };
-        exec.SetAction((parse, _) => Guard(stderr, () =>
+        exec.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib));
             var smoke = SmokeStep(session)
@@ -53,7 +82,7 @@ public static class WasipyCli
 
         var testNames = new Argument<string[]>("tests") { Description = "Regression tests to run (default: the recipe's regrtest.tests)", Arity = ArgumentArity.ZeroOrMore };
         var test = new Command("test", "Build if needed, then run CPython's regression tests under Wasmtime; only unexpected failures fail") { recipe, config, toolchain, jobs, testNames };
-        test.SetAction((parse, cancel) => Guard(stderr, async () =>
+        test.SetAction((parse, cancel) => Guard(stderr, parse.GetValue(verbose), async () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, null, null, jobs, toolchain, stdlib));
             await new PipelineRunner(session, new ConsoleReporter(stdout, !Console.IsOutputRedirected)).RunAsync(cancel);
@@ -68,7 +97,7 @@ public static class WasipyCli
         var from = new Option<string>("--from") { Description = "The version whose recipe to start from, e.g. 3.15", Required = true };
         var recipesDir = new Option<string>("--recipes") { Description = "The recipes folder", DefaultValueFactory = _ => "recipes" };
         var scaffold = new Command("new", "Scaffold recipes/X.Y.yaml from an existing recipe (then fill in its sha256)") { newVersion, from, recipesDir };
-        scaffold.SetAction((parse, _) => Guard(stderr, () =>
+        scaffold.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), () =>
         {
             var dir = parse.GetValue(recipesDir)!;
             var version = parse.GetValue(newVersion)!;
@@ -79,7 +108,7 @@ public static class WasipyCli
         }));
 
         var matrix = new Command("matrix", "Print the CPython recipes as JSON for a CI matrix") { recipesDir };
-        matrix.SetAction((parse, _) => Guard(stderr, () =>
+        matrix.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), () =>
         {
             var dir = parse.GetValue(recipesDir)!;
             if (!Directory.Exists(dir)) throw new WasipyException($"no recipes folder at {Path.GetFullPath(dir)}; pass --recipes", 2);
@@ -87,8 +116,16 @@ public static class WasipyCli
             return Task.FromResult(0);
         }));
 
-        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, exec, test, scaffold, matrix };
-        return await root.Parse(args).InvokeAsync();
+        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, plan, why, exec, test, scaffold, matrix, verbose };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) stderr.WriteLine($"wasipy: {error.Message}");
+            var command = parsed.CommandResult.Command;
+            stderr.WriteLine($"Run 'wasipy {(command == root ? "" : command.Name + " ")}--help' for usage.");
+            return 2;
+        }
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 
     private static BuildUnit? SmokeStep(BuildSession session) => UnitPlanner.SmokeStep(UnitPlanner.Plan(session));
@@ -105,7 +142,7 @@ public static class WasipyCli
         StdlibMode = parse.GetValue(stdlib),
     };
 
-    private static async Task<int> Guard(TextWriter stderr, Func<Task<int>> action)
+    private static async Task<int> Guard(TextWriter stderr, bool verbose, Func<Task<int>> action)
     {
         try
         {
@@ -114,7 +151,15 @@ public static class WasipyCli
         catch (WasipyException e)
         {
             stderr.WriteLine($"wasipy: {e.Message}");
+            if (verbose) stderr.WriteLine(e);
             return e.ExitCode;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not one of ours: one line, the trace only on request.
+            stderr.WriteLine($"wasipy: unexpected error: {e.Message}{(verbose ? "" : " (run with --verbose for the trace)")}");
+            if (verbose) stderr.WriteLine(e);
+            return 1;
         }
         catch (OperationCanceledException)
         {

@@ -17,7 +17,7 @@ public static class SourcePreparer
         {
             var archive = await fetcher.FetchAsync(source.Request, cancellation);
             log.WriteLine($"extracting {archive} to {source.Directory}");
-            ArchiveExtractor.Extract(archive, source.Directory);
+            ArchiveExtractor.Extract(archive, source.Directory, source.Request.AcceptedHashes);
         }
         await PatchApplier.ApplyAsync(source.Patches, source.Directory, log, cancellation);
     }

@@ -1,59 +1,186 @@
-using SharpCompress.Common.Tar;
-using SharpCompress.Readers;
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using SharpCompress.Compressors.BZip2;
+using SharpCompress.Compressors.Xz;
 using Wasipy.Errors;
 
 namespace Wasipy.Sources;
 
 /// <summary>
-/// Unpacks a source archive (.tgz, .tar.gz, .tar.xz, .tar.bz2, .zip) into a fresh folder, dropping the single
-/// top-level folder (Python-3.11.2/), keeping executable bits and symbolic links.
+/// Unpacks an untrusted source archive (.tar.gz, .tar.xz, .tar.bz2, .tar, .zip) into a fresh folder, as strictly
+/// as Python's tarfile `data` filter (PEP 706): no absolute names, no `..`, no link whose target leaves the
+/// folder, no entry written through a link, no devices or FIFOs, no setuid/setgid bits, no group/other write.
+/// Hard links become copies of the earlier entry. The single top-level folder (Python-3.11.2/) is dropped;
+/// an archive without one keeps its top-level files. Modes and times are kept (autotools compares them).
 /// </summary>
 public static class ArchiveExtractor
 {
-    public static void Extract(string archive, string destination)
+    private const UnixFileMode Dropped = UnixFileMode.SetUser | UnixFileMode.SetGroup | UnixFileMode.StickyBit |
+                                         UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+
+    private enum Kind { File, Directory, SymbolicLink, HardLink, Other }
+
+    private sealed record Entry(string Name, Kind Kind, UnixFileMode Mode, string Link, DateTimeOffset Modified, Func<Stream?> Open);
+
+    /// <summary>Unpacks <paramref name="archive"/>; with <paramref name="acceptedSha256"/>, its hash is checked first.</summary>
+    public static void Extract(string archive, string destination, IReadOnlySet<string>? acceptedSha256 = null)
     {
-        FileSystem.RecreateDirectory(destination);
-        var root = Path.GetFullPath(destination) + Path.DirectorySeparatorChar;
-        using var stream = File.OpenRead(archive);
-        using var reader = ReaderFactory.OpenReader(stream);
-        var count = 0;
-        while (reader.MoveToNextEntry())
+        if (acceptedSha256 is not null)
         {
-            var entry = reader.Entry;
-            var relative = StripTopFolder(entry.Key ?? "");
-            if (relative.Length == 0) continue;
-            var path = Path.GetFullPath(Path.Combine(destination, relative));
-            if (!path.StartsWith(root, StringComparison.Ordinal))
-                throw new WasipyException($"{archive}: entry '{entry.Key}' would be written outside {destination}; the archive is not safe to unpack");
-            if (entry.IsDirectory)
-            {
-                Directory.CreateDirectory(path);
-                continue;
-            }
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            if (!string.IsNullOrEmpty(entry.LinkTarget))
-            {
-                File.CreateSymbolicLink(path, entry.LinkTarget);
-                continue;
-            }
-            using (var output = File.Create(path))
-                reader.WriteEntryTo(output);
-            if (entry is TarEntry tar && (tar.Mode & 0b001_001_001) != 0)
-                File.SetUnixFileMode(path, (UnixFileMode)(tar.Mode & 0x1FF));
-            // Keep timestamps: autotools projects regenerate configure (and need automake) when configure.ac looks newer.
-            if (entry.LastModifiedTime is { } modified)
-                File.SetLastWriteTimeUtc(path, modified.ToUniversalTime());
-            count++;
+            using var stream = File.OpenRead(archive);
+            var actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+            if (!acceptedSha256.Contains(actual))
+                throw new WasipyException($"{archive} has sha256 {actual}, not the one the recipe names; delete it from the download cache and run again");
         }
-        if (count == 0)
-            throw new WasipyException($"{archive}: the archive holds no files; delete it from the download cache and run again");
+        try
+        {
+            // Two passes: the first only learns the names, to know whether there is one top folder to drop.
+            var names = new List<string>();
+            Read(archive, e => names.Add(e.Name));
+            var strip = SingleTopFolder(names);
+            FileSystem.RecreateDirectory(destination);
+            var root = Path.GetFullPath(destination);
+            var count = 0;
+            var written = new Dictionary<string, string>(StringComparer.Ordinal);
+            Read(archive, e =>
+            {
+                var relative = strip ? e.Name[(e.Name.IndexOf('/') + 1)..] : e.Name;
+                if (relative.Length == 0) return;
+                if (WriteEntry(archive, root, relative, e, written)) count++;
+            });
+            if (count == 0)
+                throw new WasipyException($"{archive}: the archive holds no files; delete it from the download cache and run again");
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException
+                                      or SharpCompress.Common.SharpCompressException || e.GetType() == typeof(IOException))
+        {
+            throw new WasipyException($"{archive} is truncated or corrupt ({e.Message}); delete it from the download cache and run again", 1, e);
+        }
     }
 
-    private static string StripTopFolder(string key)
+    private static bool WriteEntry(string archive, string root, string relative, Entry e, Dictionary<string, string> written)
     {
-        var trimmed = key.Replace('\\', '/').TrimStart('/');
-        if (trimmed.StartsWith("./", StringComparison.Ordinal)) trimmed = trimmed[2..];
-        var slash = trimmed.IndexOf('/');
-        return slash < 0 ? "" : trimmed[(slash + 1)..];
+        var path = Path.GetFullPath(Path.Combine(root, relative));
+        string Refuse(string why) => throw new WasipyException($"{archive}: entry '{e.Name}' {why}; the archive is not safe to unpack");
+        if (!Inside(root, path)) Refuse($"would be written outside {root}");
+        // Every folder on the way must be a real folder that this archive made, never a link it made.
+        for (var dir = Path.GetDirectoryName(path)!; dir.Length > root.Length; dir = Path.GetDirectoryName(dir)!)
+            if (new DirectoryInfo(dir).LinkTarget is not null || (File.Exists(dir) && new FileInfo(dir).LinkTarget is not null))
+                Refuse($"would be written through the link {dir}");
+        if (File.Exists(path) || Directory.Exists(path) || new FileInfo(path).LinkTarget is not null)
+        {
+            if (e.Kind == Kind.Directory && Directory.Exists(path) && new DirectoryInfo(path).LinkTarget is null) return false;
+            Refuse("replaces an entry written before it");
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        switch (e.Kind)
+        {
+            case Kind.Directory:
+                Directory.CreateDirectory(path);
+                return false;
+            case Kind.SymbolicLink:
+                if (e.Link.StartsWith('/') || !Inside(root, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, e.Link))))
+                    Refuse($"is a link to '{e.Link}', outside the folder it unpacks into");
+                File.CreateSymbolicLink(path, e.Link);
+                return true;
+            case Kind.HardLink:
+                var target = NormalizeName(e.Link);
+                if (target is null || !written.TryGetValue(target, out var source))
+                    Refuse($"is a hard link to '{e.Link}', which is not a file earlier in the archive");
+                File.Copy(written[target!], path);
+                File.SetUnixFileMode(path, File.GetUnixFileMode(written[target!]));
+                written[e.Name] = path;
+                return true;
+            case Kind.File:
+                using (var output = File.Create(path))
+                using (var data = e.Open())
+                    data?.CopyTo(output);
+                File.SetUnixFileMode(path, (e.Mode & ~Dropped) | UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                File.SetLastWriteTimeUtc(path, e.Modified.UtcDateTime);
+                written[e.Name] = path;
+                return true;
+            default:
+                Refuse("is a device, FIFO or other special file");
+                return false;
+        }
+    }
+
+    private static bool Inside(string root, string path) =>
+        path == root || path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    /// <summary>"pkg-1.0/a.c" from "./pkg-1.0/a.c"; null for absolute names and names with "..".</summary>
+    private static string? NormalizeName(string key)
+    {
+        var name = key.Replace('\\', '/');
+        if (name.StartsWith('/') || (name.Length > 1 && name[1] == ':')) return null;
+        var parts = name.Split('/').Where(p => p is not ("" or ".")).ToList();
+        return parts.Contains("..") ? null : string.Join('/', parts);
+    }
+
+    private static bool SingleTopFolder(IReadOnlyList<string> names)
+    {
+        var tops = names.Select(n => n.Split('/')[0]).Distinct().ToList();
+        return tops.Count == 1 && names.Any(n => n.Contains('/')) && names.All(n => n == tops[0] || n.StartsWith(tops[0] + "/", StringComparison.Ordinal));
+    }
+
+    private static void Read(string archive, Action<Entry> visit)
+    {
+        using var file = File.OpenRead(archive);
+        Span<byte> magic = stackalloc byte[6];
+        var read = file.Read(magic);
+        file.Position = 0;
+        if (read >= 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4)
+        {
+            ReadZip(archive, file, visit);
+            return;
+        }
+        Stream tar = read >= 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(file, CompressionMode.Decompress)
+            : read >= 6 && magic[..6].SequenceEqual(new byte[] { 0xFD, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0 }) ? new XZStream(file)
+            : read >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h' ? BZip2Stream.Create(file, SharpCompress.Compressors.CompressionMode.Decompress, true, true, false)
+            : file;
+        using (tar)
+        {
+            using var reader = new TarReader(tar);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) continue;
+                var name = NormalizeName(entry.Name)
+                           ?? throw new WasipyException($"{archive}: entry '{entry.Name}' has an absolute name or '..'; the archive is not safe to unpack");
+                var kind = entry.EntryType switch
+                {
+                    TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => Kind.File,
+                    TarEntryType.Directory => Kind.Directory,
+                    TarEntryType.SymbolicLink => Kind.SymbolicLink,
+                    TarEntryType.HardLink => Kind.HardLink,
+                    _ => Kind.Other,
+                };
+                if (name.Length == 0 && kind == Kind.Directory) continue;
+                visit(new Entry(name, kind, entry.Mode, entry.LinkName, entry.ModificationTime, () => entry.DataStream));
+            }
+            // A gzip stream that was cut short ends without its trailer: reading on finds that out.
+            tar.CopyTo(Stream.Null);
+        }
+    }
+
+    private static void ReadZip(string archive, Stream file, Action<Entry> visit)
+    {
+        using var zip = new ZipArchive(file, ZipArchiveMode.Read);
+        foreach (var entry in zip.Entries)
+        {
+            var name = NormalizeName(entry.FullName)
+                       ?? throw new WasipyException($"{archive}: entry '{entry.FullName}' has an absolute name or '..'; the archive is not safe to unpack");
+            var unixMode = (entry.ExternalAttributes >> 16) & 0xFFFF;
+            var type = unixMode & 0xF000;
+            var kind = entry.FullName.EndsWith('/') || type == 0x4000 ? Kind.Directory
+                : type == 0xA000 ? Kind.SymbolicLink
+                : type is 0 or 0x8000 ? Kind.File
+                : Kind.Other;
+            if (name.Length == 0) continue;
+            var link = kind == Kind.SymbolicLink ? new StreamReader(entry.Open()).ReadToEnd() : "";
+            // Archives made on Windows carry no unix mode: plain files then.
+            var mode = unixMode == 0 ? (UnixFileMode)0b110_100_100 : (UnixFileMode)(unixMode & 0xFFF);
+            visit(new Entry(name, kind, mode, link, entry.LastWriteTime, entry.Open));
+        }
     }
 }

@@ -9,13 +9,12 @@ public class DirectoryLockTests
     public async Task A_second_run_waits_for_the_folder_until_the_first_lets_go()
     {
         using var dir = new TempDir();
-        var messages = new List<string>();
-        var first = await DirectoryLock.AcquireAsync(dir.Path, messages.Add, CancellationToken.None);
+        var waiting = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = await DirectoryLock.AcquireAsync(dir.Path, _ => { }, CancellationToken.None);
 
-        var second = DirectoryLock.AcquireAsync(dir.Path, messages.Add, CancellationToken.None);
-        await Task.Delay(700);
+        var second = DirectoryLock.AcquireAsync(dir.Path, m => waiting.TrySetResult(m), CancellationToken.None);
+        Assert.Equal($"waiting for another wasipy run to finish with {dir.Path}", await waiting.Task.WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.False(second.IsCompleted);
-        Assert.Equal([$"waiting for another wasipy run to finish with {dir.Path}"], messages);
 
         first.Dispose();
         using var acquired = await second.WaitAsync(TimeSpan.FromSeconds(5));

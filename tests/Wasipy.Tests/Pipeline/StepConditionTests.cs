@@ -90,7 +90,8 @@ public class StepConditionTests
         dir.File("wasipy.yaml", Samples.Project(Steps));
         var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
         var stderr = new StringWriter();
-        Assert.NotEqual(0, await WasipyCli.RunAsync(["run", recipe, "--stdlib", "squashfs"], new StringWriter(), stderr));
+        Assert.Equal(2, await WasipyCli.RunAsync(["run", recipe, "--stdlib", "squashfs"], new StringWriter(), stderr));
+        Assert.Equal($"wasipy: --stdlib squashfs is not one of the modes {dir.Combine("wasipy.yaml")} defines: packed, zip", stderr.ToString().Trim());
         Assert.False(File.Exists(dir.Combine("mode.txt")));
     }
 }

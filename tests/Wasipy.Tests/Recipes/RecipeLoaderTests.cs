@@ -97,12 +97,22 @@ public class RecipeLoaderTests
     [Fact]
     public void Every_shipped_recipe_loads()
     {
-        var recipes = Directory.GetFiles(Path.Combine(RepoRoot.Path, "recipes"), "*.yaml");
-        Assert.NotEmpty(recipes);
-        foreach (var recipe in recipes)
-            Assert.Equal(RecipeLoader.Load(recipe).Libraries.Count, RecipeLoader.LoadLibraries(RecipeLoader.Load(recipe)).Count);
         var libraries = Directory.GetFiles(Path.Combine(RepoRoot.Path, "recipes", "libs"), "*.yaml");
         Assert.NotEmpty(libraries);
+        var recipes = Directory.GetFiles(Path.Combine(RepoRoot.Path, "recipes"), "*.yaml");
+        Assert.NotEmpty(recipes);
+        foreach (var path in recipes)
+        {
+            var recipe = RecipeLoader.Load(path);
+            // The file name is the version (3.13.yaml) or the full release (3.13.5.yaml).
+            var name = Path.GetFileNameWithoutExtension(path);
+            Assert.True(recipe.Version == name || recipe.Version.StartsWith(name + ".", StringComparison.Ordinal), $"{path} holds {recipe.Version}");
+            // Every library it names is one of the library recipe files, each loaded once.
+            Assert.Equal(recipe.Libraries.Select(l => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, l.Recipe))).Order(),
+                RecipeLoader.LoadLibraries(recipe).Select(l => Path.GetFullPath(l.Recipe.FilePath)).Order());
+            Assert.Subset(libraries.Select(Path.GetFullPath).ToHashSet(),
+                RecipeLoader.LoadLibraries(recipe).Select(l => Path.GetFullPath(l.Recipe.FilePath)).ToHashSet());
+        }
         foreach (var library in libraries)
             Assert.Equal(Path.GetFileNameWithoutExtension(library), RecipeLoader.LoadLibrary(library).Name);
     }
