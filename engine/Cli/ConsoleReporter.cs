@@ -8,13 +8,18 @@ public sealed class ConsoleReporter(TextWriter output, bool interactive) : IStep
 {
     private const int TailLines = 25;
 
+    /// <summary>The step that started and has not finished, if any.</summary>
+    public string? Running { get; private set; }
+
     public void Started(int index, int count, string step)
     {
+        Running = step;
         if (interactive) output.Write($"{Prefix(index, count, step)}running…\r");
     }
 
     public void Finished(int index, int count, StepOutcome outcome)
     {
+        Running = null;
         var status = outcome.Status switch
         {
             StepStatus.Cached => "cached",

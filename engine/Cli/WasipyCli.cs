@@ -12,6 +12,8 @@ public static class WasipyCli
 {
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        using var signals = new Signals();
+        var reporter = new ConsoleReporter(stdout, !Console.IsOutputRedirected);
         var recipe = new Argument<string>("recipe") { Description = "A recipe file, e.g. recipes/3.11.yaml" };
         var config = new Option<string?>("--config") { Description = "wasipy.yaml to use (default: found from the recipe's folder upwards)" };
         var source = new Option<string?>("--source") { Description = "Build from this local CPython checkout instead of the recipe's archive (copied, never modified)" };
@@ -27,12 +29,12 @@ public static class WasipyCli
         var json = new Option<bool>("--json") { Description = "Print JSON for programs instead of lines for people" };
 
         var run = new Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again") { recipe, config, source, mirror, jobs, toolchain, stdlib };
-        run.SetAction((parse, cancel) => Guard(stderr, parse.GetValue(verbose), async () =>
+        run.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, jobs, toolchain, stdlib));
             stdout.WriteLine($"wasipy: CPython {session.Recipe.Version}, stdlib {session.Stdlib}, toolchain '{session.ToolchainName}', in {session.BuildDir}");
             var clock = Stopwatch.StartNew();
-            var outcomes = await new PipelineRunner(session, new ConsoleReporter(stdout, !Console.IsOutputRedirected)).RunAsync(cancel);
+            var outcomes = await new PipelineRunner(session, reporter).RunAsync(signals.Token);
             var ran = outcomes.Count(o => o.Status == StepStatus.Done);
             var cached = outcomes.Count(o => o.Status == StepStatus.Cached);
             var left = outcomes.Where(o => o.Status == StepStatus.OptionalFailed).Select(o => o.Step).ToList();
@@ -44,10 +46,10 @@ public static class WasipyCli
         }));
 
         var plan = new Command("plan", "Show which steps a run would take from the cache and which it would run, and why; runs nothing") { recipe, config, source, mirror, toolchain, stdlib, json };
-        plan.SetAction((parse, cancel) => Guard(stderr, parse.GetValue(verbose), async () =>
+        plan.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, null, toolchain, stdlib));
-            var states = await new PipelineRunner(session, new ConsoleReporter(stdout, false)).PlanAsync(cancel);
+            var states = await new PipelineRunner(session, new ConsoleReporter(stdout, false)).PlanAsync(signals.Token);
             if (parse.GetValue(json)) stdout.WriteLine(PlanReport.Json(states));
             else PlanReport.Print(states, stdout);
             return 0;
@@ -55,7 +57,7 @@ public static class WasipyCli
 
         var stepName = new Argument<string>("step") { Description = "A step or library, e.g. configure or 'libraries: zlib'" };
         var why = new Command("why", "Show what changed between the last two builds of a step (its key's components)") { recipe, stepName, config, toolchain, stdlib };
-        why.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), () =>
+        why.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib));
             var units = UnitPlanner.Plan(session);
@@ -68,7 +70,7 @@ public static class WasipyCli
 
         var pythonArgs = new Argument<string[]>("args") { Description = "Arguments for python, after --", Arity = ArgumentArity.ZeroOrMore };
         var exec = new Command("exec", "Run the built python.wasm (in-process Wasmtime) with its install prefix mapped") { recipe, config, toolchain, stdlib, pythonArgs };
-        exec.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), () =>
+        exec.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib));
             var smoke = SmokeStep(session)
@@ -82,10 +84,10 @@ public static class WasipyCli
 
         var testNames = new Argument<string[]>("tests") { Description = "Regression tests to run (default: the recipe's regrtest.tests)", Arity = ArgumentArity.ZeroOrMore };
         var test = new Command("test", "Build if needed, then run CPython's regression tests under Wasmtime; only unexpected failures fail") { recipe, config, toolchain, jobs, testNames };
-        test.SetAction((parse, cancel) => Guard(stderr, parse.GetValue(verbose), async () =>
+        test.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, null, null, jobs, toolchain, stdlib));
-            await new PipelineRunner(session, new ConsoleReporter(stdout, !Console.IsOutputRedirected)).RunAsync(cancel);
+            await new PipelineRunner(session, reporter).RunAsync(signals.Token);
             var outcomes = new Regrtest.RegrtestRunner(session, stdout).Run(parse.GetValue(testNames) ?? []);
             int Count(Regrtest.TestStatus s) => outcomes.Count(o => o.Status == s);
             stdout.WriteLine($"regrtest: {Count(Regrtest.TestStatus.Passed)} passed, {Count(Regrtest.TestStatus.Failed)} failed, " +
@@ -97,7 +99,7 @@ public static class WasipyCli
         var from = new Option<string>("--from") { Description = "The version whose recipe to start from, e.g. 3.15", Required = true };
         var recipesDir = new Option<string>("--recipes") { Description = "The recipes folder", DefaultValueFactory = _ => "recipes" };
         var scaffold = new Command("new", "Scaffold recipes/X.Y.yaml from an existing recipe (then fill in its sha256)") { newVersion, from, recipesDir };
-        scaffold.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), () =>
+        scaffold.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
             var dir = parse.GetValue(recipesDir)!;
             var version = parse.GetValue(newVersion)!;
@@ -108,7 +110,7 @@ public static class WasipyCli
         }));
 
         var matrix = new Command("matrix", "Print the CPython recipes as JSON for a CI matrix") { recipesDir };
-        matrix.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), () =>
+        matrix.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
             var dir = parse.GetValue(recipesDir)!;
             if (!Directory.Exists(dir)) throw new WasipyException($"no recipes folder at {Path.GetFullPath(dir)}; pass --recipes", 2);
@@ -125,7 +127,8 @@ public static class WasipyCli
             stderr.WriteLine($"Run 'wasipy {(command == root ? "" : command.Name + " ")}--help' for usage.");
             return 2;
         }
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+        // wasipy handles SIGINT and SIGTERM itself (Signals), to end the steps' process groups first.
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null });
     }
 
     private static BuildUnit? SmokeStep(BuildSession session) => UnitPlanner.SmokeStep(UnitPlanner.Plan(session));
@@ -142,7 +145,7 @@ public static class WasipyCli
         StdlibMode = parse.GetValue(stdlib),
     };
 
-    private static async Task<int> Guard(TextWriter stderr, bool verbose, Func<Task<int>> action)
+    private static async Task<int> Guard(TextWriter stderr, bool verbose, Signals signals, ConsoleReporter reporter, Func<Task<int>> action)
     {
         try
         {
@@ -163,8 +166,10 @@ public static class WasipyCli
         }
         catch (OperationCanceledException)
         {
-            stderr.WriteLine("wasipy: cancelled; the next run resumes at the step that did not finish");
-            return 130;
+            stderr.WriteLine(reporter.Running is { } step
+                ? $"wasipy: cancelled during {step}; the next run resumes there"
+                : "wasipy: cancelled");
+            return signals.ExitCode;
         }
     }
 }

@@ -69,8 +69,8 @@ public static class AptSource
     {
         try
         {
-            return await CliWrap.Cli.Wrap(command[0]).WithArguments(command[1..]).WithWorkingDirectory(workingDirectory)
-                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellation);
+            return await Processes.ProcessGroup.RunAsync(
+                Processes.ProcessGroup.Command(command[0], command[1..]).WithWorkingDirectory(workingDirectory).ExecuteBufferedAsync(), cancellation);
         }
         catch (System.ComponentModel.Win32Exception)
         {

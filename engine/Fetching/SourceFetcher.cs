@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Polly;
 using Polly.Retry;
+using Polly.Timeout;
 using Wasipy.Errors;
 
 namespace Wasipy.Fetching;
@@ -25,10 +26,13 @@ public sealed record FetchRequest(IReadOnlyList<string> Urls, string Sha256, str
     public IReadOnlySet<string> AcceptedHashes => Urls.Select(ExpectedFor).Append(Sha256).ToHashSet();
 }
 
-/// <summary>How hard to retry one url before moving on to the next.</summary>
+/// <summary>How hard to retry one url before moving on to the next, and how long a silent server is waited for.</summary>
 public sealed record RetrySettings(int MaxRetryAttempts, TimeSpan BaseDelay)
 {
     public static RetrySettings Default { get; } = new(4, TimeSpan.FromSeconds(1));
+
+    /// <summary>No byte for this long (before the headers or in the body) fails the attempt, which is retried.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
@@ -42,6 +46,7 @@ public sealed class SourceFetcher
     private readonly string _downloadDir;
     private readonly IReadOnlyList<string> _mirrorDirs;
     private readonly ResiliencePipeline _retry;
+    private readonly ResiliencePipeline _idle;
     private readonly Action<string> _log;
 
     public SourceFetcher(HttpClient http, string downloadDir, IReadOnlyList<string> mirrorDirs, RetrySettings retry,
@@ -58,7 +63,8 @@ public sealed class SourceFetcher
                 Delay = retry.BaseDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<TransientDownloadException>().Handle<HttpRequestException>(),
+                // A time-out or a connection problem is worth another try; only the user's Ctrl-C cancels.
+                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception, args.Context.CancellationToken)),
                 OnRetry = args =>
                 {
                     _log($"  retry {args.AttemptNumber + 1} in {args.RetryDelay.TotalSeconds:0.0}s after: {args.Outcome.Exception?.Message}");
@@ -66,7 +72,14 @@ public sealed class SourceFetcher
                 },
             })
             .Build();
+        _idle = new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System }
+            .AddTimeout(retry.IdleTimeout)
+            .Build();
     }
+
+    private static bool IsTransient(Exception? e, CancellationToken user) =>
+        e is TransientDownloadException or HttpRequestException or HttpIOException or TimeoutRejectedException
+        || (e is OperationCanceledException && !user.IsCancellationRequested);
 
     public string CachedPath(FetchRequest request) => Path.Combine(_downloadDir, request.FileName);
 
@@ -112,7 +125,7 @@ public sealed class SourceFetcher
                 }
                 failures.Add($"{url}: {problem}");
             }
-            catch (Exception e) when (e is HttpRequestException or TransientDownloadException or PermanentDownloadException or IOException)
+            catch (Exception e) when (e is PermanentDownloadException or IOException || IsTransient(e, cancellation))
             {
                 failures.Add($"{url}: {e.Message}");
             }
@@ -137,7 +150,7 @@ public sealed class SourceFetcher
         }
         if (uri.Scheme == AptSource.Scheme)
             return await CopyVerifiedAsync(await AptSource.DownloadAsync(uri, ct), request, target, ct);
-        using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, ct);
+        using var response = await Idle(t => _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, t), "before the headers", ct);
         if (!response.IsSuccessStatusCode)
         {
             var status = (int)response.StatusCode;
@@ -146,11 +159,27 @@ public sealed class SourceFetcher
                 throw new TransientDownloadException(message);
             throw new PermanentDownloadException(message);
         }
-        return await CopyVerifiedAsync(await response.Content.ReadAsStreamAsync(ct), request, target, ct);
+        var body = await response.Content.ReadAsStreamAsync(ct);
+        return await CopyVerifiedAsync(body, request, target, ct, (buffer, t) => Idle(x => body.ReadAsync(buffer, x).AsTask(), "in the body", t),
+            response.Content.Headers.ContentLength);
+    }
+
+    /// <summary>One network wait, ended by Polly's timeout strategy when no byte comes for the idle time.</summary>
+    private async Task<T> Idle<T>(Func<CancellationToken, Task<T>> wait, string where, CancellationToken ct)
+    {
+        try
+        {
+            return await _idle.ExecuteAsync(async t => await wait(t), ct);
+        }
+        catch (TimeoutRejectedException e)
+        {
+            throw new TimeoutRejectedException($"no data for {e.Timeout.TotalSeconds:0.#}s {where}", e);
+        }
     }
 
     /// <summary>Streams into a temporary file while hashing; moves it into place only when the sha256 matches.</summary>
-    private static async Task<string?> CopyVerifiedAsync(Stream source, IReadOnlySet<string> accepted, string target, CancellationToken ct)
+    private static async Task<string?> CopyVerifiedAsync(Stream source, IReadOnlySet<string> accepted, string target, CancellationToken ct,
+        Func<Memory<byte>, CancellationToken, Task<int>>? read = null, long? length = null)
     {
         var temp = $"{target}.part-{Guid.NewGuid():N}";
         try
@@ -160,12 +189,21 @@ public sealed class SourceFetcher
             {
                 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 var buffer = new byte[1 << 16];
-                int read;
-                while ((read = await source.ReadAsync(buffer, ct)) > 0)
+                int count;
+                long total = 0;
+                async Task<int> Next()
                 {
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                    try { return read is null ? await source.ReadAsync(buffer, ct) : await read(buffer, ct); }
+                    catch (HttpIOException) when (length is not null) { return 0; }   // cut off: counted below
                 }
+                while ((count = await Next()) > 0)
+                {
+                    hash.AppendData(buffer, 0, count);
+                    await file.WriteAsync(buffer.AsMemory(0, count), ct);
+                    total += count;
+                }
+                if (length is { } expected && total < expected)
+                    throw new TransientDownloadException($"the server sent {total} of {expected} bytes and closed the connection");
                 var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
                 if (!accepted.Contains(actual))
                     return $"sha256 mismatch: expected {string.Join(" or ", accepted)}, got {actual}";

@@ -12,14 +12,12 @@ public static class ShellRunner
     {
         Directory.CreateDirectory(workingDirectory);
         log.WriteLine($"$ {command}");
-        var result = await CliWrap.Cli.Wrap("bash")
-            .WithArguments(["-euo", "pipefail", "-c", command])
+        var result = await ProcessGroup.RunAsync(Bash(command)
             .WithWorkingDirectory(workingDirectory)
             .WithEnvironmentVariables(environment.ToDictionary(kv => kv.Key, kv => (string?)kv.Value))
             .WithStandardOutputPipe(PipeTarget.ToDelegate(log.WriteLine))
             .WithStandardErrorPipe(PipeTarget.ToDelegate(log.WriteLine))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteAsync(cancellation);
+            .ExecuteAsync(), cancellation);
         return result.ExitCode;
     }
 
@@ -47,6 +45,9 @@ public static class ShellRunner
         }
     }
 
+    /// <summary>bash -euo pipefail -c COMMAND, in a process group of its own.</summary>
+    private static Command Bash(string command) => ProcessGroup.Command("bash", ["-euo", "pipefail", "-c", command]);
+
     private static string Shorten(string command) => command.Length <= 200 ? command : command[..200] + "…";
 
     /// <summary>Runs a command and returns its stdout and stderr together (for fingerprints and checks).</summary>
@@ -54,11 +55,7 @@ public static class ShellRunner
     {
         Directory.CreateDirectory(workingDirectory);
         var output = new StringBuilder();
-        var result = await CliWrap.Cli.Wrap("bash")
-            .WithArguments(["-euo", "pipefail", "-c", command])
-            .WithWorkingDirectory(workingDirectory)
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellation);
+        var result = await ProcessGroup.RunAsync(Bash(command).WithWorkingDirectory(workingDirectory).ExecuteBufferedAsync(), cancellation);
         output.Append(result.StandardOutput).Append(result.StandardError);
         return (result.ExitCode, output.ToString());
     }

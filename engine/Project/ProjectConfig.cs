@@ -13,6 +13,8 @@ public sealed record ProjectConfig
     /// <summary>How the standard library can ship, by name; the first is the default. Templates see the chosen
     /// mode's flags as stdlib.*.</summary>
     public IReadOnlyDictionary<string, StdlibModeSpec> StdlibModes { get; init; } = new Dictionary<string, StdlibModeSpec>();
+    /// <summary>How downloads wait and retry.</summary>
+    public DownloadsSpec Downloads { get; init; } = new();
     /// <summary>Where `wasipy test` finds the interpreter of the build tree and what it maps.</summary>
     public RegrtestConfig? Regrtest { get; init; }
 
@@ -82,6 +84,16 @@ public sealed record RegrtestConfig
     public required string Wasm { get; init; }
     /// <summary>Host folders mapped into the guest at the same paths (templates): the source and the build tree.</summary>
     public IReadOnlyList<string> Map { get; init; } = [];
+}
+
+public sealed record DownloadsSpec
+{
+    /// <summary>A connection not made within this many seconds fails the attempt.</summary>
+    public int ConnectTimeoutSeconds { get; init; } = 30;
+    /// <summary>No byte for this many seconds (before the headers or in the body) fails the attempt.</summary>
+    public int IdleTimeoutSeconds { get; init; } = 60;
+    /// <summary>Attempts after the first, per url, for failures worth retrying (time-outs, 5xx, a cut-off body).</summary>
+    public int Retries { get; init; } = 4;
 }
 
 /// <summary>One way of shipping the standard library (wasipy.yaml stdlib_modes).</summary>

@@ -34,6 +34,8 @@ public static partial class ProjectLoader
 
     private static void Validate(YamlFile file, ProjectConfig config, IReadOnlyDictionary<string, ActionSignature> actions)
     {
+        if (config.Downloads.ConnectTimeoutSeconds <= 0 || config.Downloads.IdleTimeoutSeconds <= 0 || config.Downloads.Retries < 0)
+            throw file.Error("downloads: the time-outs must be 1 second or more and retries 0 or more", "downloads");
         if (config.StdlibModes.Count == 0)
             throw file.Error("stdlib_modes is empty: define at least one way to ship the standard library (e.g. packed: { embedded: true })", "stdlib_modes");
         if (config.Toolchains.Count == 0)

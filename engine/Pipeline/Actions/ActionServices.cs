@@ -6,13 +6,26 @@ namespace Wasipy.Pipeline.Actions;
 /// <summary>What actions share in one run: the HTTP client for downloads and one Wasmtime engine.</summary>
 public sealed class ActionServices(BuildSession session, HttpClient? http = null) : IDisposable
 {
-    private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient { Timeout = TimeSpan.FromMinutes(10) });
+    private readonly Lazy<HttpClient> _http = new(() => http ?? new HttpClient(new SocketsHttpHandler
+    {
+        ConnectTimeout = TimeSpan.FromSeconds(session.Config.Downloads.ConnectTimeoutSeconds),
+    }) { Timeout = Timeout.InfiniteTimeSpan });   // a download may take long; a silent server is ended by the idle time-out
     private WasiRunner? _wasi;
 
     public SourceFetcher Fetcher(Action<string> log) =>
-        new(http ?? SharedHttp.Value, session.DownloadsDir, session.MirrorDirs, RetrySettings.Default, log);
+        new(_http.Value, session.DownloadsDir, session.MirrorDirs, Retry, log);
+
+    private RetrySettings Retry => RetrySettings.Default with
+    {
+        MaxRetryAttempts = session.Config.Downloads.Retries,
+        IdleTimeout = TimeSpan.FromSeconds(session.Config.Downloads.IdleTimeoutSeconds),
+    };
 
     public WasiRunner Wasi => _wasi ??= new WasiRunner(session.ModuleCacheDir);
 
-    public void Dispose() => _wasi?.Dispose();
+    public void Dispose()
+    {
+        _wasi?.Dispose();
+        if (http is null && _http.IsValueCreated) _http.Value.Dispose();
+    }
 }

@@ -111,4 +111,39 @@ public class SourceFetcherTests
 
         Assert.Equal(Archive, await File.ReadAllBytesAsync(path));
     }
+
+    [Theory]
+    [InlineData(StallingServer.Behaviour.StallBeforeHeaders, "no data for 1s before the headers")]
+    [InlineData(StallingServer.Behaviour.StallInBody, "no data for 1s in the body")]
+    [InlineData(StallingServer.Behaviour.CloseEarly, "the server sent 100 of 1000 bytes and closed the connection")]
+    public async Task A_server_that_stalls_or_closes_early_is_retried_then_the_next_url_is_used(StallingServer.Behaviour behaviour, string problem)
+    {
+        using var dir = new TempDir();
+        using var bad = new StallingServer(behaviour);
+        using var good = new FlakyServer((200, Archive));
+        var log = new List<string>();
+        var fetcher = new SourceFetcher(new HttpClient(), dir.Combine("downloads"), [], FastRetry with { IdleTimeout = TimeSpan.FromSeconds(1) },
+            log.Add);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var path = await fetcher.FetchAsync(Request(bad.BaseUrl + "a.tgz", good.BaseUrl + "b.tgz"), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(Archive, await File.ReadAllBytesAsync(path));
+        Assert.Equal(FastRetry.MaxRetryAttempts, log.Count(l => l.Contains("retry")));
+        Assert.Contains(log, l => l.Contains("failed") && l.Contains(problem));
+        Assert.Empty(Directory.GetFiles(dir.Combine("downloads"), "*.part-*"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Only_the_users_cancellation_means_cancelled()
+    {
+        using var dir = new TempDir();
+        using var bad = new StallingServer(StallingServer.Behaviour.StallInBody);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        var fetcher = new SourceFetcher(new HttpClient(), dir.Combine("downloads"), [], FastRetry, _ => { });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fetcher.FetchAsync(Request(bad.BaseUrl + "a.tgz"), cancel.Token));
+        Assert.Empty(Directory.GetFiles(dir.Combine("downloads"), "*.part-*"));
+    }
 }

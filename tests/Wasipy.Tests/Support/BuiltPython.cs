@@ -32,7 +32,7 @@ public static class WasmProgram
     public static async Task<WasiResult> CompileAndRunAsync(TempDir dir, string source, string extraArguments)
     {
         dir.File("main.c", source);
-        var (exit, output) = await Processes.ShellRunner.CaptureAsync(
+        var (exit, output) = await Wasipy.Processes.ShellRunner.CaptureAsync(
             $"clang-16 --target=wasm32-wasi -O1 -Wall -Werror main.c {extraArguments} -o main.wasm", dir.Path, CancellationToken.None);
         Assert.True(exit == 0, output);
         using var runner = new WasiRunner();
