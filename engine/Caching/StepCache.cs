@@ -26,6 +26,8 @@ public sealed class StepCache(string stampDirectory)
     public void Invalidate(string unit)
     {
         var stamp = StampPath(unit);
+        if (Directory.Exists(stamp))
+            throw new Errors.WasipyException($"{stamp} is a folder, where wasipy keeps a stamp file; remove it and run again", 2);
         if (File.Exists(stamp)) File.Delete(stamp);
     }
 

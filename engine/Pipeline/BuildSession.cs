@@ -82,6 +82,15 @@ public sealed record BuildSession
             Libs = RenderPath(config.Directories.Libs, $"{config.FilePath}: directories.libs"),
         };
         foreach (var (name, path) in buildDirs.ForTemplates) dirs[name] = path;
+        foreach (var (what, path) in new[] { ("directories.build", buildDirs.Build), ("directories.downloads", buildDirs.Downloads), ("directories.libs", buildDirs.Libs) })
+        {
+            if (File.Exists(path))
+                throw new WasipyException($"{path} is a file, where wasipy needs a folder ({what} in {config.FilePath}); move the file away or change {what}", 2);
+            // CPython's configure and make split paths on white space; they cannot build in such a folder.
+            if (path.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '$' or '`' or '\\'))
+                throw new WasipyException($"{path} ({what}) has a space or quote in it, and CPython's configure and make cannot build there; " +
+                                          "move the project to a path without them, or point {what} in {config.FilePath} at one", 2);
+        }
         var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
             .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
 

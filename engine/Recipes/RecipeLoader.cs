@@ -74,6 +74,8 @@ public static partial class RecipeLoader
             if (!Uri.TryCreate(SourceSpec.Location(url), UriKind.Absolute, out var uri) || !SourceSpec.Schemes.Contains(uri.Scheme))
                 throw file.Error($"'{url}' is not an http(s)://, file:// or apt-source:// url", "source", "urls", i.ToString());
         }
+        if (source.FileName is { } fileName && !FileNamePattern().IsMatch(fileName))
+            throw file.Error($"source.file_name '{fileName}' must be a plain file name (letters, digits, '.', '_', '-'; no '/' and no leading '.'): it names a file in the download cache", "source", "file_name");
         if (!Sha256Pattern().IsMatch(source.Sha256))
             throw file.Error("source.sha256 must be 64 lowercase hex digits (the sha256 of the source archive)", "source", "sha256");
         var recipeDir = Path.GetDirectoryName(Path.GetFullPath(file.Path))!;
@@ -102,6 +104,9 @@ public static partial class RecipeLoader
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]*$")]
     private static partial Regex LibraryNamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._+-]*$")]
+    private static partial Regex FileNamePattern();
 
     [GeneratedRegex("^[0-9a-f]{64}$")]
     private static partial Regex Sha256Pattern();

@@ -26,6 +26,9 @@ public static partial class RecipeScaffold
         text = text.Replace(old.Version, full);
         text = Regex.Replace(text, Regex.Escape(old.MajorMinor) + @"(?![\d])", majorMinor);
         text = text.Replace("python" + old.MajorMinor.Replace(".", ""), "python" + majorMinor.Replace(".", ""));
+        // python.org keeps a pre-release (3.16.0a1, 3.16.0rc2) in the folder of its final release: /ftp/python/3.16.0/.
+        var release = PreRelease().Replace(full, "");
+        text = text.Replace($"/ftp/python/{full}/", $"/ftp/python/{release}/");
         var lines = text.Split('\n').Where(l => !l.Contains("apt-source://") && !l.Contains("Debian's source archive")).ToList();
         lines = lines.Select(l => ShaLine().Replace(l, m => $"{m.Groups[1].Value}{UnknownSha256}  # TODO: the sha256 of the archive above, from python.org")).ToList();
         if (lines.Count > 0 && lines[0].StartsWith('#'))
@@ -48,6 +51,9 @@ public static partial class RecipeScaffold
 
     [GeneratedRegex(@"^3\.\d+(\.\d+([abc]|rc)?\d*)?$")]
     private static partial Regex VersionPattern();
+
+    [GeneratedRegex(@"(a|b|rc)\d+$")]
+    private static partial Regex PreRelease();
 
     [GeneratedRegex(@"^(\s*sha256:\s*)[0-9a-f]{64}.*$")]
     private static partial Regex ShaLine();

@@ -23,6 +23,8 @@ public static class FileSystem
 
     private static void CopyEntry(FileSystemInfo entry, string target)
     {
+        if (FileKinds.Of(entry.FullName) == FileKind.Special)
+            throw new Errors.WasipyException($"{entry.FullName} is a FIFO, socket or device, which wasipy does not copy; remove it from the folder", 2);
         if (entry.LinkTarget is { } link)
         {
             File.CreateSymbolicLink(target, link);

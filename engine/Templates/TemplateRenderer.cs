@@ -37,6 +37,8 @@ public static class TemplateRenderer
         var globals = new ScriptObject();
         globals.Import("raw", new Func<object?, RawText>(value => new RawText(PlainText(value))));
         globals.Import("shell_assignments", new Func<IDictionary, RawText>(ShellAssignments));
+        // `sh x`: x shell-quoted as one word, also in templates that are not quoted as a whole (toolchain commands).
+        globals.Import("sh", new Func<object?, RawText>(value => new RawText(ShellQuote.Quote(PlainText(value)))));
         context.PushGlobal(globals);
         context.PushGlobal(model);
         try

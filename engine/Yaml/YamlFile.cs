@@ -10,7 +10,7 @@ namespace Wasipy.Yaml;
 /// Reads a YAML file into an immutable record and remembers where each key was, so that both syntax errors
 /// and later semantic checks can name file, line and column.
 /// </summary>
-public sealed class YamlFile
+public sealed partial class YamlFile
 {
     private readonly YamlNode? _root;
 
@@ -90,15 +90,44 @@ public sealed class YamlFile
     private static string Describe(YamlException e)
     {
         // YamlDotNet puts the useful text ("Property 'x' not found", "Failed to create an instance...",
-        // "Input string was not in a correct format") in the innermost exception.
+        // "Input string was not in a correct format") in the innermost exception, worded for .NET programmers.
         var messages = new List<string>();
         for (Exception? x = e; x is not null; x = x.InnerException)
             if (!string.IsNullOrWhiteSpace(x.Message)) messages.Add(StripPosition(x.Message));
+        var all = string.Join(" ", messages);
+        if (UnknownKey().Match(all) is { Success: true } unknown)
+            return $"unknown key '{unknown.Groups[1].Value}'. Remove the key or fix its spelling; README.md lists the keys";
+        if (NoDeserializer().Match(all) is { Success: true } shape)
+            return $"expected {Expected(shape.Groups[1].Value)} here";
+        if (all.Contains("Uninitialized Strings cannot be created", StringComparison.Ordinal) || all.Contains("type 'System.String'", StringComparison.Ordinal))
+            return "expected a single value (text) here, not a list or a mapping";
+        if (NotInFormat().Match(all) is { Success: true } format)
+            return $"'{format.Groups[1].Value}' is not a valid value here (a number or true/false is expected)";
         var text = messages.Count > 1 ? $"{messages[0]} ({messages[^1]})" : messages[0];
-        if (text.Contains("not found on type", StringComparison.Ordinal))
-            text += ". Remove the key or fix its spelling; README.md lists the keys";
-        return text;
+        return TypeName().Replace(text, "a value");
     }
+
+    /// <summary>What a .NET type is in YAML terms.</summary>
+    private static string Expected(string type) => type switch
+    {
+        _ when type.StartsWith("System.String", StringComparison.Ordinal) => "a single value (text), not a list or a mapping",
+        _ when type.StartsWith("System.Int", StringComparison.Ordinal) => "a whole number",
+        _ when type.StartsWith("System.Boolean", StringComparison.Ordinal) => "true or false",
+        _ when type.Contains("List", StringComparison.Ordinal) => "a list",
+        _ => "a mapping (key: value lines)",
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Property '([^']+)' not found on type")]
+    private static partial System.Text.RegularExpressions.Regex UnknownKey();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"deserialize the node into type ([^\s,]+)")]
+    private static partial System.Text.RegularExpressions.Regex NoDeserializer();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"input string '([^']*)' was not in a correct format", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex NotInFormat();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"'?(Wasipy|System)\.[\w.`\[\]]+(, [\w.]+, Version=[^,]+, Culture=[^,]+, PublicKeyToken=\w+)?'?")]
+    private static partial System.Text.RegularExpressions.Regex TypeName();
 
     private static string StripPosition(string message)
     {

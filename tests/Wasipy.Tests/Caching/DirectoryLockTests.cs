@@ -13,7 +13,7 @@ public class DirectoryLockTests
         var first = await DirectoryLock.AcquireAsync(dir.Path, _ => { }, CancellationToken.None);
 
         var second = DirectoryLock.AcquireAsync(dir.Path, m => waiting.TrySetResult(m), CancellationToken.None);
-        Assert.Equal($"waiting for another wasipy run to finish with {dir.Path}", await waiting.Task.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal($"waiting for another wasipy run to finish with {dir.Path} (wasipy pid {Environment.ProcessId})", await waiting.Task.WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.False(second.IsCompleted);
 
         first.Dispose();

@@ -47,7 +47,7 @@ public class StepFailureTests
         var exit = await WasipyCli.RunAsync(["run", recipe], stdout, stderr);
 
         Assert.Equal(1, exit);
-        Assert.Contains("[1/1] compile        FAILED", stdout.ToString());
+        Assert.Matches(@"\[1/1\] compile +FAILED", stdout.ToString());
         Assert.Contains("widget.c:3: error: expected semicolon", stdout.ToString());
         Assert.Contains("step 'compile' failed: command exited with code 7", stderr.ToString());
     }

@@ -55,4 +55,19 @@ public class RecipeScaffoldTests
         Assert.All(json.RootElement.GetProperty("include").EnumerateArray(),
             e => Assert.StartsWith("recipes/", e.GetProperty("recipe").GetString()));
     }
+
+    [Fact]
+    public async Task New_puts_a_pre_release_in_the_folder_of_its_final_release_as_python_org_does()
+    {
+        using var dir = new TempDir();
+        File.Copy(Path.Combine(RepoRoot.Path, "recipes", "3.13.yaml"), dir.Combine("3.13.yaml"));
+        Wasipy.Sources.FileSystem.CopyTree(Path.Combine(RepoRoot.Path, "recipes", "libs"), dir.Combine("libs"));
+
+        var exit = await WasipyCli.RunAsync(["new", "3.16.0a1", "--from", "3.13", "--recipes", dir.Path], new StringWriter(), new StringWriter());
+
+        Assert.Equal(0, exit);
+        var recipe = RecipeLoader.Load(dir.Combine("3.16.yaml"));
+        Assert.Equal("3.16.0a1", recipe.Version);
+        Assert.Equal(["https://www.python.org/ftp/python/3.16.0/Python-3.16.0a1.tar.xz"], recipe.Source.Urls);
+    }
 }
