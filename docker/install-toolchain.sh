@@ -58,7 +58,8 @@ PIN
 
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-  clang-16 lld-16 llvm-16 libclang-rt-16-dev-wasm32 patch tcl \
+  clang-16 lld-16 llvm-16 libclang-rt-16-dev-wasm32 libc++-16-dev-wasm32 libc++abi-16-dev-wasm32 patch tcl \
+  git autoconf automake libtool \
   build-essential pkg-config dpkg-dev ca-certificates xz-utils \
   zlib1g-dev libffi-dev libssl-dev libbz2-dev liblzma-dev libsqlite3-dev
 apt-get install -y -q --no-install-recommends -t trixie wasi-libc

@@ -21,6 +21,9 @@ public static class WasipyCli
         var jobs = new Option<int?>("--jobs", "-j") { Description = "Parallel make jobs (default: one per core)" };
         var toolchain = new Option<string?>("--toolchain") { Description = "Toolchain from wasipy.yaml (default: wasi-sdk when WASI_SDK_PATH is set, else debian)" };
         var stdlib = new Option<string?>("--stdlib") { Description = "How the standard library ships: packed (one file, default), packed-source, mapped or zip" };
+        var runtime = new Option<string>("--runtime") { Description = "The WASI host: wasmtime (in-process, default) or node (Node's node:wasi)", DefaultValueFactory = _ => WasiHosts.Wasmtime };
+        runtime.AcceptOnlyFromAmong([.. WasiHosts.Names]);
+        var with = new Option<string[]>("--with") { Description = "Also build these packages into python.wasm (recipes/packages/NAME.yaml), e.g. --with jinja2,idna" };
         jobs.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--jobs must be 1 or more");
@@ -28,10 +31,10 @@ public static class WasipyCli
         var verbose = new Option<bool>("--verbose") { Description = "On an unexpected error, print the whole trace", Recursive = true };
         var json = new Option<bool>("--json") { Description = "Print JSON for programs instead of lines for people" };
 
-        var run = new Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again") { recipe, config, source, mirror, jobs, toolchain, stdlib };
+        var run = new Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again") { recipe, config, source, mirror, jobs, toolchain, stdlib, with };
         run.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, jobs, toolchain, stdlib));
+            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, jobs, toolchain, stdlib, with));
             stdout.WriteLine($"wasipy: CPython {session.Recipe.Version}, stdlib {session.Stdlib}, toolchain '{session.ToolchainName}', in {session.BuildDir}");
             var clock = Stopwatch.StartNew();
             var outcomes = await new PipelineRunner(session, reporter).RunAsync(signals.Token);
@@ -45,10 +48,10 @@ public static class WasipyCli
             return 0;
         }));
 
-        var plan = new Command("plan", "Show which steps a run would take from the cache and which it would run, and why; runs nothing") { recipe, config, source, mirror, toolchain, stdlib, json };
+        var plan = new Command("plan", "Show which steps a run would take from the cache and which it would run, and why; runs nothing") { recipe, config, source, mirror, toolchain, stdlib, with, json };
         plan.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, null, toolchain, stdlib));
+            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, null, toolchain, stdlib, with));
             var states = await new PipelineRunner(session, new ConsoleReporter(stdout, false)).PlanAsync(signals.Token);
             if (parse.GetValue(json)) stdout.WriteLine(PlanReport.Json(states));
             else PlanReport.Print(states, stdout);
@@ -69,26 +72,26 @@ public static class WasipyCli
         }));
 
         var pythonArgs = new Argument<string[]>("args") { Description = "Arguments for python, after --", Arity = ArgumentArity.ZeroOrMore };
-        var exec = new Command("exec", "Run the built python.wasm (in-process Wasmtime) with its install prefix mapped") { recipe, config, toolchain, stdlib, pythonArgs };
+        var exec = new Command("exec", "Run the built python.wasm (in-process Wasmtime) with its install prefix mapped") { recipe, config, toolchain, stdlib, with, runtime, pythonArgs };
         exec.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib));
+            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with));
             var smoke = SmokeStep(session)
                         ?? throw new WasipyException($"{session.Config.FilePath} has no smoke-test step, so wasipy does not know where python.wasm is", 2);
             var python = SmokeTestAction.PythonFor(smoke);
-            using var runner = new WasiRunner(session.ModuleCacheDir);
+            using var runner = WasiHosts.Create(parse.GetValue(runtime)!, session.ModuleCacheDir, session.Config.Root);
             var result = python.Run(runner, parse.GetValue(pythonArgs) ?? [], inheritStdio: true, timeout: TimeSpan.FromHours(24));
             if (result.Trap is not null) stderr.WriteLine($"wasipy: python.wasm trapped: {result.Trap}");
             return Task.FromResult(result.ExitCode);
         }));
 
         var testNames = new Argument<string[]>("tests") { Description = "Regression tests to run (default: the recipe's regrtest.tests)", Arity = ArgumentArity.ZeroOrMore };
-        var test = new Command("test", "Build if needed, then run CPython's regression tests under Wasmtime; only unexpected failures fail") { recipe, config, toolchain, jobs, testNames };
+        var test = new Command("test", "Build if needed, then run CPython's regression tests under Wasmtime; only unexpected failures fail") { recipe, config, toolchain, jobs, runtime, testNames };
         test.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, null, null, jobs, toolchain, stdlib));
             await new PipelineRunner(session, reporter).RunAsync(signals.Token);
-            var outcomes = new Regrtest.RegrtestRunner(session, stdout).Run(parse.GetValue(testNames) ?? []);
+            var outcomes = new Regrtest.RegrtestRunner(session, stdout, parse.GetValue(runtime)!).Run(parse.GetValue(testNames) ?? []);
             int Count(Regrtest.TestStatus s) => outcomes.Count(o => o.Status == s);
             stdout.WriteLine($"regrtest: {Count(Regrtest.TestStatus.Passed)} passed, {Count(Regrtest.TestStatus.Failed)} failed, " +
                              $"{Count(Regrtest.TestStatus.Skipped)} skipped, {Count(Regrtest.TestStatus.ExpectedFailure)} expected failures");
@@ -134,8 +137,9 @@ public static class WasipyCli
     private static BuildUnit? SmokeStep(BuildSession session) => UnitPlanner.SmokeStep(UnitPlanner.Plan(session));
 
     private static BuildOptions Options(ParseResult parse, Argument<string> recipe, Option<string?> config, Option<string?>? source,
-        Option<string[]>? mirror, Option<int?>? jobs, Option<string?> toolchain, Option<string?> stdlib) => new()
+        Option<string[]>? mirror, Option<int?>? jobs, Option<string?> toolchain, Option<string?> stdlib, Option<string[]>? with = null) => new()
     {
+        With = with is null ? [] : (parse.GetValue(with) ?? []).SelectMany(w => w.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
         RecipePath = parse.GetValue(recipe)!,
         ConfigPath = parse.GetValue(config),
         SourceDir = source is null ? null : parse.GetValue(source),

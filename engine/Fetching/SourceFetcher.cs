@@ -99,9 +99,15 @@ public sealed class SourceFetcher
         }
 
         var failures = new List<string>();
-        foreach (var mirror in _mirrorDirs)
+        // A mirror folder holds archives by file name, or laid out by url as MIRROR/HOST/PATH.
+        var candidates = _mirrorDirs.SelectMany(m => request.Urls
+                .Select(u => new Uri(FetchRequest.Location(u)))
+                .Where(u => u.Scheme is "http" or "https")
+                .Select(u => Path.Combine(m, u.Host, u.AbsolutePath.TrimStart('/')))
+                .Prepend(Path.Combine(m, request.FileName)))
+            .Distinct();
+        foreach (var candidate in candidates)
         {
-            var candidate = Path.Combine(mirror, request.FileName);
             if (!File.Exists(candidate)) continue;
             var result = await CopyVerifiedAsync(File.OpenRead(candidate), request.AcceptedHashes, target, cancellation);
             if (result is null)

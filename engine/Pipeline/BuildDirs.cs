@@ -13,11 +13,13 @@ public sealed record BuildDirs
     public string Logs => Path.Combine(Build, "logs");
     /// <summary>Where the C libraries are installed (include/, lib/): the one sysroot prefix.</summary>
     public string Sysroot => Path.Combine(Libs, "prefix");
+    /// <summary>This build's packages: one folder each, the merged site-packages and the module table.</summary>
+    public string Packages => Path.Combine(Build, "packages");
     public string Stamps => Path.Combine(Build, ".wasipy", "steps");
     public string ModuleCache => Path.Combine(Build, ".wasipy", "wasmtime");
 
     public IReadOnlyDictionary<string, string> ForTemplates => new Dictionary<string, string>
     {
-        ["project"] = Project, ["build"] = Build, ["downloads"] = Downloads, ["logs"] = Logs, ["libs"] = Libs, ["sysroot"] = Sysroot,
+        ["project"] = Project, ["build"] = Build, ["downloads"] = Downloads, ["logs"] = Logs, ["libs"] = Libs, ["sysroot"] = Sysroot, ["packages"] = Packages,
     };
 }

@@ -23,6 +23,8 @@ public sealed record BuildSession
     /// <summary>How the standard library ships in this build (a name from wasipy.yaml's stdlib_modes).</summary>
     public required string Stdlib { get; init; }
     public required ScriptObject Model { get; init; }
+    /// <summary>The packages built into python.wasm (the recipe's, then --with), in build order.</summary>
+    public required IReadOnlyList<(PackageRecipe Recipe, bool Optional)> Packages { get; init; }
 
     public string BuildDir => Dirs.Build;
     public string DownloadsDir => Dirs.Downloads;
@@ -69,6 +71,7 @@ public sealed record BuildSession
             ["name"] = toolchainName,
             ["ensure"] = RenderTool(toolchain.Ensure, "ensure"),
             ["cc"] = RenderTool(toolchain.Cc, "cc"),
+            ["cxx"] = RenderTool(toolchain.Cxx ?? toolchain.Cc, "cxx"),
             ["ar"] = RenderTool(toolchain.Ar, "ar"),
             ["ranlib"] = RenderTool(toolchain.Ranlib, "ranlib"),
             ["strip"] = RenderTool(toolchain.Strip, "strip"),
@@ -91,13 +94,19 @@ public sealed record BuildSession
                 throw new WasipyException($"{path} ({what}) has a space or quote in it, and CPython's configure and make cannot build there; " +
                                           "move the project to a path without them, or point {what} in {config.FilePath} at one", 2);
         }
+        var packages = RecipeLoader.LoadPackages(recipe, options.With);
+        if (packages.Any(p => !p.Recipe.Tool) && !stdlibSpec.Embedded)
+            throw new WasipyException($"packages ({string.Join(", ", packages.Select(p => p.Recipe.Name))}) are built into python.wasm in the stdlib modes " +
+                                      $"that embed the library ({string.Join(", ", config.StdlibModes.Where(m => m.Value.Embedded).Select(m => m.Key))}); " +
+                                      $"'{stdlibMode}' does not yet", 2);
+        model["packages"] = PackagesAction.Model(buildDirs, packages);
         var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
             .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
 
         return new BuildSession
         {
             Config = config, Recipe = recipe, Options = options, Actions = actions, ToolchainName = toolchainName, Environment = environment,
-            Dirs = buildDirs, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode,
+            Dirs = buildDirs, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode, Packages = packages,
         };
     }
 

@@ -5,9 +5,20 @@ using Wasipy.Pipeline.Actions;
 
 namespace Wasipy.Pipeline;
 
-/// <summary>Where a unit's source comes from: an archive fetched into the download cache, unpacked into
-/// <paramref name="Directory"/>, then patched; without an archive, the folder starts empty.</summary>
-public sealed record UnitSource(FetchRequest? Request, string Directory, IReadOnlyList<string> Patches);
+/// <summary>Where a unit's source comes from: an archive fetched into the download cache and unpacked into
+/// <paramref name="Directory"/>, or a git commit checked out into the cache and copied there; then patched.
+/// With neither, the folder starts empty.</summary>
+public sealed record UnitSource(FetchRequest? Request, string Directory, IReadOnlyList<string> Patches)
+{
+    public GitSource? Git { get; init; }
+
+    public static UnitSource From(Recipes.SourceSpec? spec, string directory, IReadOnlyList<string> patches) => spec switch
+    {
+        null => new UnitSource(null, directory, patches),
+        { Git: { } git } => new UnitSource(null, directory, patches) { Git = new GitSource(git.Url, git.Commit, git.Submodules) },
+        _ => new UnitSource(new FetchRequest(spec.Urls, spec.Sha256, spec.CacheFileName), directory, patches),
+    };
+}
 
 /// <summary>
 /// One thing the engine builds and caches: a pipeline step, a C library or a package. Everything here is already

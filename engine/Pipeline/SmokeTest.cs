@@ -18,7 +18,7 @@ public static class SmokeTest
         "sys.exit(1 if bad else 0)\n";
 
     /// <summary>Returns the problems found (empty when the interpreter is good); every run is written to the log.</summary>
-    public static IReadOnlyList<string> Check(PythonInstall python, string expectedVersion, SmokeSpec expected, WasiRunner runner, Action<string> log)
+    public static IReadOnlyList<string> Check(PythonInstall python, string expectedVersion, SmokeSpec expected, IWasiHost runner, Action<string> log)
     {
         var problems = new List<string>();
         var version = python.Run(runner, ["-c", "import sys; print(sys.version)"]);

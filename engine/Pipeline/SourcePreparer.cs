@@ -7,9 +7,15 @@ namespace Wasipy.Pipeline;
 /// <summary>A unit's source: fetched into the download cache (verified), unpacked into its folder, patched.</summary>
 public static class SourcePreparer
 {
-    public static async Task PrepareAsync(UnitSource source, SourceFetcher fetcher, StepLog log, CancellationToken cancellation)
+    public static async Task PrepareAsync(UnitSource source, SourceFetcher fetcher, BuildSession session, StepLog log, CancellationToken cancellation)
     {
-        if (source.Request is null)
+        if (source.Git is { } git)
+        {
+            var checkout = await GitFetcher.FetchAsync(git, session.DownloadsDir, session.MirrorDirs, log.WriteLine, cancellation);
+            log.WriteLine($"copying {checkout} to {source.Directory} (without .git)");
+            FileSystem.CopyTree(checkout, source.Directory);
+        }
+        else if (source.Request is null)
         {
             FileSystem.RecreateDirectory(source.Directory);
         }

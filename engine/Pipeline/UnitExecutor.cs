@@ -141,6 +141,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         if (unit.Source is { } source)
             key.AddAll("source sha256", source.Request?.AcceptedHashes.Order(StringComparer.Ordinal) ?? Enumerable.Empty<string>())
                .Add("source file", source.Request?.FileName)
+               .Add("git", source.Git is { } git ? $"{git.Url}@{git.Commit} {string.Join(' ', git.Submodules)}" : null)
                .AddAll("patches", source.Patches.Select(p => $"{Path.GetFileName(p)}:{ContentHash.OfFile(p)}"));
         key.AddAll("commands", unit.Commands)
            .AddAll("files", unit.Files.Select(f => f.Path + "\n" + f.Content))
@@ -171,7 +172,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         {
             log.WriteLine($"# {unit.Title}, key {key.Value}");
             if (unit.Source is { } source)
-                await SourcePreparer.PrepareAsync(source, services.Fetcher(log.WriteLine), log, cancellation);
+                await SourcePreparer.PrepareAsync(source, services.Fetcher(log.WriteLine), session, log, cancellation);
             if (unit.Action is { } action)
                 await action.RunAsync(new ActionContext(session, unit, services), log, cancellation);
             if (unit.Commands.Count > 0 || unit.Files.Count > 0)

@@ -13,6 +13,8 @@ public sealed record ProjectConfig
     /// <summary>How the standard library can ship, by name; the first is the default. Templates see the chosen
     /// mode's flags as stdlib.*.</summary>
     public IReadOnlyDictionary<string, StdlibModeSpec> StdlibModes { get; init; } = new Dictionary<string, StdlibModeSpec>();
+    /// <summary>Environment of every package build (templates; pkg.* is the package): the toolchain and CPython's headers.</summary>
+    public IReadOnlyDictionary<string, string> PackageEnv { get; init; } = new Dictionary<string, string>();
     /// <summary>How downloads wait and retry.</summary>
     public DownloadsSpec Downloads { get; init; } = new();
     /// <summary>Where `wasipy test` finds the interpreter of the build tree and what it maps.</summary>
@@ -45,6 +47,8 @@ public sealed record ToolchainSpec
     /// <summary>Shell command that makes sure the toolchain is present, installing it where it can (template).</summary>
     public string Ensure { get; init; } = "";
     public required string Cc { get; init; }
+    /// <summary>The C++ compiler (default: cc).</summary>
+    public string? Cxx { get; init; }
     public required string Ar { get; init; }
     public required string Ranlib { get; init; }
     /// <summary>llvm-strip, to drop debug info from the wasm that ships.</summary>

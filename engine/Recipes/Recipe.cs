@@ -9,6 +9,8 @@ public sealed record Recipe
     public IReadOnlyList<string> Patches { get; init; } = [];
     /// <summary>C libraries (recipes/libs/*.yaml) built for wasm32-wasi before CPython is configured.</summary>
     public IReadOnlyList<LibraryRef> Libraries { get; init; } = [];
+    /// <summary>Python packages (recipes/packages/*.yaml) built into python.wasm; `--with NAME` adds more.</summary>
+    public IReadOnlyList<PackageRef> Packages { get; init; } = [];
     public required ConfigureSpec Configure { get; init; }
     public SmokeSpec Smoke { get; init; } = new();
     public StdlibSpec Stdlib { get; init; } = new();
@@ -24,14 +26,17 @@ public sealed record Recipe
 
 public sealed record SourceSpec
 {
-    /// <summary>Primary url first, then mirrors. http(s):// or file://.</summary>
-    public required IReadOnlyList<string> Urls { get; init; }
-    public required string Sha256 { get; init; }
+    /// <summary>Primary url first, then mirrors. http(s)://, file:// or apt-source://. Not with git.</summary>
+    public IReadOnlyList<string> Urls { get; init; } = [];
+    /// <summary>The archive's sha256 (with urls).</summary>
+    public string Sha256 { get; init; } = "";
+    /// <summary>A git repository pinned by a full commit id, instead of an archive.</summary>
+    public GitSpec? Git { get; init; }
 
     /// <summary>Name of the file in the download cache; defaults to the last path segment of the first url.</summary>
     public string? FileName { get; init; }
 
-    public string CacheFileName => FileName ?? Path.GetFileName(new Uri(Location(Urls[0])).LocalPath);
+    public string CacheFileName => FileName ?? (Urls.Count > 0 ? Path.GetFileName(new Uri(Location(Urls[0])).LocalPath) : "");
 
     /// <summary>Url schemes a source may use; apt-source://PACKAGE/FILE is a Debian source package's file.</summary>
     public static readonly IReadOnlyList<string> Schemes = ["http", "https", "file", "apt-source"];
@@ -41,6 +46,16 @@ public sealed record SourceSpec
 
     /// <summary>The url without a #sha256= fragment.</summary>
     public static string Location(string url) => url.Contains(HashMarker) ? url[..url.IndexOf(HashMarker, StringComparison.Ordinal)] : url;
+}
+
+public sealed record GitSpec
+{
+    /// <summary>The real upstream url (a --mirror copy is tried first).</summary>
+    public required string Url { get; init; }
+    /// <summary>The full 40-hex commit id: the integrity check (a tag or branch name alone is refused).</summary>
+    public required string Commit { get; init; }
+    /// <summary>Submodule paths to fetch, each at the commit the parent tree pins.</summary>
+    public IReadOnlyList<string> Submodules { get; init; } = [];
 }
 
 public sealed record ConfigureSpec

@@ -9,7 +9,9 @@ public static partial class RecipeLoader
     public static Recipe Load(string path)
     {
         var file = YamlFile.Read(path);
-        var recipe = file.Deserialize<Recipe>(b => b.WithTypeMapping<IReadOnlyList<LibraryRef>, List<LibraryRef>>()) with { FilePath = path };
+        var recipe = file.Deserialize<Recipe>(b => b
+            .WithTypeMapping<IReadOnlyList<LibraryRef>, List<LibraryRef>>()
+            .WithTypeMapping<IReadOnlyList<PackageRef>, List<PackageRef>>()) with { FilePath = path };
         Validate(file, recipe);
         return recipe;
     }
@@ -32,6 +34,75 @@ public static partial class RecipeLoader
         return library;
     }
 
+    public static PackageRecipe LoadPackage(string path)
+    {
+        var file = YamlFile.Read(path);
+        var package = file.Deserialize<PackageRecipe>() with { FilePath = path };
+        if (!LibraryNamePattern().IsMatch(package.Name))
+            throw file.Error($"package name '{package.Name}' must be lowercase letters, digits, '-' or '_'", "name");
+        if (Path.GetFileNameWithoutExtension(path) != package.Name)
+            throw file.Error($"package '{package.Name}' must be in a file named {package.Name}.yaml (`--with NAME` finds it by its name)", "name");
+        ValidateSource(file, package.Source, package.Patches);
+        if (package.Tool && (package.Site.Count > 0 || package.Modules.Count > 0))
+            throw file.Error("a tool is used while building other packages; it has no site folders or modules", "tool");
+        if (!package.Tool && package.Site.Count == 0)
+            throw file.Error("site is empty: name the folders that go into site-packages (e.g. \"{{ pkg.src }}/src/NAME\")", "site");
+        foreach (var (module, symbol) in package.Modules)
+        {
+            if (!ModuleNamePattern().IsMatch(module))
+                throw file.Error($"module '{module}' is not a dotted Python module name", "modules", module);
+            if (!SymbolPattern().IsMatch(symbol))
+                throw file.Error($"init symbol '{symbol}' of {module} is not a C identifier like PyInit_{module.Split('.')[^1]}", "modules", module);
+        }
+        if (package.Modules.Count > 0 && package.Build.Count == 0)
+            throw file.Error("a package with extension modules needs build commands that put their objects into {{ pkg.archive }}", "build");
+        return package;
+    }
+
+    /// <summary>The package recipes of a build: the CPython recipe's list, then `--with` names (recipes/packages/NAME.yaml),
+    /// each once, every package after the packages it needs (a needed package not listed is added from
+    /// recipes/packages). Module names must be unique across them.</summary>
+    public static IReadOnlyList<(PackageRecipe Recipe, bool Optional)> LoadPackages(Recipe recipe, IReadOnlyList<string> with)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(recipe.FilePath))!;
+        var packagesDir = Path.Combine(dir, "packages");
+        string Known() => Directory.Exists(packagesDir)
+            ? string.Join(", ", Directory.GetFiles(packagesDir, "*.yaml").Select(Path.GetFileNameWithoutExtension).Order())
+            : "none";
+        var requested = recipe.Packages.Select(p => (Path: Path.GetFullPath(Path.Combine(dir, p.Recipe)), p.Optional)).ToList();
+        foreach (var name in with)
+        {
+            var path = Path.Combine(packagesDir, name + ".yaml");
+            if (!LibraryNamePattern().IsMatch(name) || !File.Exists(path))
+                throw new Errors.WasipyException($"--with {name}: there is no package recipe {path}; known packages: {Known()}", 2);
+            requested.Add((Path.GetFullPath(path), false));
+        }
+        var ordered = new List<(PackageRecipe Recipe, bool Optional)>();
+        var visiting = new HashSet<string>();
+        void Add(string path, bool optional)
+        {
+            if (ordered.Any(p => Path.GetFullPath(p.Recipe.FilePath) == path)) return;
+            var package = LoadPackage(path);
+            if (!visiting.Add(package.Name))
+                throw YamlFile.Read(path).Error($"package '{package.Name}' needs itself through its needs", "needs");
+            foreach (var need in package.Needs)
+            {
+                var needPath = Path.GetFullPath(Path.Combine(packagesDir, need + ".yaml"));
+                if (!File.Exists(needPath))
+                    throw YamlFile.Read(path).Error($"package '{package.Name}' needs '{need}', which has no recipe {needPath}; known packages: {Known()}", "needs");
+                Add(needPath, optional);
+            }
+            ordered.Add((package, optional));
+        }
+        foreach (var (path, optional) in requested) Add(path, optional);
+        var owners = new Dictionary<string, string>();
+        foreach (var (package, _) in ordered)
+            foreach (var module in package.Modules.Keys)
+                if (!owners.TryAdd(module, package.Name))
+                    throw YamlFile.Read(package.FilePath).Error($"module '{module}' is also built by package '{owners[module]}'; a built-in module name can be used once", "modules", module);
+        return ordered;
+    }
+
     /// <summary>The library recipes a CPython recipe names, loaded and checked.</summary>
     public static IReadOnlyList<(LibraryRecipe Recipe, bool Optional)> LoadLibraries(Recipe recipe)
     {
@@ -48,7 +119,11 @@ public static partial class RecipeLoader
             if (!File.Exists(Path.Combine(recipeDir, recipe.Libraries[i].Recipe)))
                 throw file.Error($"library recipe '{recipe.Libraries[i].Recipe}' not found; paths are relative to the recipe's folder",
                     "libraries", i.ToString(), "recipe");
-        ValidateSource(file, recipe.Source, recipe.Patches);
+        for (var i = 0; i < recipe.Packages.Count; i++)
+            if (!File.Exists(Path.Combine(recipeDir, recipe.Packages[i].Recipe)))
+                throw file.Error($"package recipe '{recipe.Packages[i].Recipe}' not found; paths are relative to the recipe's folder",
+                    "packages", i.ToString(), "recipe");
+        ValidateSource(file, recipe.Source, recipe.Patches, gitAllowed: false);
         if (!RegrtestSpec.Runners.Contains(recipe.Regrtest.Runner))
             throw file.Error($"regrtest.runner '{recipe.Regrtest.Runner}' is not one of {string.Join(", ", RegrtestSpec.Runners)}", "regrtest", "runner");
         for (var i = 0; i < recipe.Stdlib.Prune.Count; i++)
@@ -61,9 +136,24 @@ public static partial class RecipeLoader
                     "configure", "config_site_overrides", key);
     }
 
-    private static void ValidateSource(YamlFile file, SourceSpec source, IReadOnlyList<string> patches)
+    private static void ValidateSource(YamlFile file, SourceSpec source, IReadOnlyList<string> patches, bool gitAllowed = true)
     {
-        if (source.Urls.Count == 0)
+        if (source.Git is { } git)
+        {
+            if (!gitAllowed)
+                throw file.Error("a CPython source is an archive (urls and sha256), not git", "source", "git");
+            if (source.Urls.Count > 0 || source.Sha256.Length > 0)
+                throw file.Error("a source is either git (url, commit) or an archive (urls, sha256), not both", "source");
+            if (!Uri.TryCreate(git.Url, UriKind.Absolute, out var gitUri) || gitUri.Scheme is not ("https" or "http" or "file"))
+                throw file.Error($"git url '{git.Url}' is not an https://, http:// or file:// url", "source", "git", "url");
+            if (!CommitPattern().IsMatch(git.Commit))
+                throw file.Error($"git commit '{git.Commit}' is not a full 40-hex commit id; a tag or branch name alone is not a pin (git rev-parse TAG^{{commit}} gives the id)",
+                    "source", "git", "commit");
+            for (var i = 0; i < git.Submodules.Count; i++)
+                if (git.Submodules[i].StartsWith('/') || git.Submodules[i].Split('/').Any(p => p is "" or "." or ".."))
+                    throw file.Error($"submodule path '{git.Submodules[i]}' must be a plain path inside the repository", "source", "git", "submodules", i.ToString());
+        }
+        else if (source.Urls.Count == 0)
             throw file.Error("source.urls is empty: give at least one url (the primary, then mirrors)", "source", "urls");
         for (var i = 0; i < source.Urls.Count; i++)
         {
@@ -76,7 +166,7 @@ public static partial class RecipeLoader
         }
         if (source.FileName is { } fileName && !FileNamePattern().IsMatch(fileName))
             throw file.Error($"source.file_name '{fileName}' must be a plain file name (letters, digits, '.', '_', '-'; no '/' and no leading '.'): it names a file in the download cache", "source", "file_name");
-        if (!Sha256Pattern().IsMatch(source.Sha256))
+        if (source.Git is null && !Sha256Pattern().IsMatch(source.Sha256))
             throw file.Error("source.sha256 must be 64 lowercase hex digits (the sha256 of the source archive)", "source", "sha256");
         var recipeDir = Path.GetDirectoryName(Path.GetFullPath(file.Path))!;
         for (var i = 0; i < patches.Count; i++)
@@ -107,6 +197,15 @@ public static partial class RecipeLoader
 
     [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._+-]*$")]
     private static partial Regex FileNamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
+    private static partial Regex ModuleNamePattern();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex SymbolPattern();
+
+    [GeneratedRegex("^[0-9a-f]{40}$")]
+    private static partial Regex CommitPattern();
 
     [GeneratedRegex("^[0-9a-f]{64}$")]
     private static partial Regex Sha256Pattern();

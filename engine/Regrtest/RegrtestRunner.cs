@@ -15,7 +15,7 @@ public sealed record TestOutcome(string Test, TestStatus Status, TimeSpan Durati
 /// python.wasm under Wasmtime: the source and build folders are mapped at their own paths (so getpath sees
 /// a build tree), and "/" and /tmp at fresh empty folders. A failure listed in the recipe's expected_failures does not count.
 /// </summary>
-public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter output)
+public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter output, string runtime = WasiHosts.Wasmtime)
 {
     public IReadOnlyList<TestOutcome> Run(IReadOnlyList<string> requested)
     {
@@ -32,7 +32,7 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
         Directory.CreateDirectory(logs);
 
         var unittest = recipe.Runner == RegrtestSpec.Unittest;
-        using var runner = new WasiRunner(session.ModuleCacheDir);
+        using var runner = WasiHosts.Create(runtime, session.ModuleCacheDir, session.Config.Root);
         var outcomes = new List<TestOutcome>();
         foreach (var test in tests)
         {

@@ -7,7 +7,7 @@ namespace Wasipy.Wasm;
 public sealed record PythonInstall(string WasmPath, string HostPrefix, string GuestPrefix)
 {
     /// <summary>Runs the interpreter with the install prefix preopened at the guest prefix it was configured with.</summary>
-    public WasiResult Run(WasiRunner runner, IReadOnlyList<string> arguments, bool inheritStdio = false, TimeSpan? timeout = null) =>
+    public WasiResult Run(IWasiHost runner, IReadOnlyList<string> arguments, bool inheritStdio = false, TimeSpan? timeout = null) =>
         runner.Run(new WasiRun
         {
             WasmPath = WasmPath,

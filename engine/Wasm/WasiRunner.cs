@@ -8,7 +8,7 @@ namespace Wasipy.Wasm;
 /// Runs WASI command modules in-process with Wasmtime. Compiled modules are cached on disk (keyed by the wasm's
 /// hash), so a 30 MB python.wasm compiles once. Guests run on a thread with a 16 MiB native stack.
 /// </summary>
-public sealed class WasiRunner : IDisposable
+public sealed class WasiRunner : IWasiHost
 {
     private const int GuestThreadStack = 16 * 1024 * 1024;
     private readonly Engine _engine;

@@ -71,7 +71,7 @@ public sealed class LibrariesAction : IExpandingAction
             LockDir = dirs.Libs,
             Optional = optional,
             Needs = lib.Needs.Select(Id).ToList(),
-            Source = new UnitSource(lib.Source is { } s ? new FetchRequest(s.Urls, s.Sha256, s.CacheFileName) : null, sourceDir, patches),
+            Source = UnitSource.From(lib.Source, sourceDir, patches),
             Data = [new KeyComponent("recipe", ContentHash.OfFile(lib.FilePath))],
             Commands = lib.Build.Select((c, i) => Shell(c, $"build[{i}]")).ToList(),
             Files = lib.Files.Select((f, i) => (Path.Combine(sourceDir, Plain(f.Path, $"files[{i}].path")), Shell(f.Content, $"files[{i}].content"))).ToList(),

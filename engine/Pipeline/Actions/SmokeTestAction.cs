@@ -19,18 +19,22 @@ public sealed class SmokeTestAction : IBuiltinAction
         key.Add("wasm", File.Exists(wasm) ? ContentHash.OfFile(wasm) : "missing")
            .Add("expected-version", c.Session.Recipe.Version)
            .AddAll("imports", c.Session.Recipe.Smoke.Imports)
-           .AddAll("checks", c.Session.Recipe.Smoke.Checks);
+           .AddAll("checks", Checks(c.Session).Checks);
     }
 
     public Task RunAsync(ActionContext c, StepLog log, CancellationToken cancellation)
     {
         var python = PythonFor(c.Unit);
-        var problems = SmokeTest.Check(python, c.Session.Recipe.Version, c.Session.Recipe.Smoke, c.Services.Wasi, log.WriteLine);
+        var problems = SmokeTest.Check(python, c.Session.Recipe.Version, Checks(c.Session), c.Services.Wasi, log.WriteLine);
         if (problems.Count > 0)
             throw new StepFailedException(c.Unit.Title, string.Join("; ", problems), log.Path);
         log.WriteLine($"smoke test passed. Run it yourself with: {python.WasmtimeCommand()}");
         return Task.CompletedTask;
     }
+
+    /// <summary>The recipe's smoke checks, with every package's own checks.</summary>
+    private static Recipes.SmokeSpec Checks(BuildSession s) =>
+        s.Recipe.Smoke with { Checks = [.. s.Recipe.Smoke.Checks, .. s.Packages.SelectMany(p => p.Recipe.Checks)] };
 
     public static PythonInstall PythonFor(BuildUnit smokeStep) =>
         new(smokeStep.Require("wasm"), smokeStep.With.GetValueOrDefault("host_prefix", ""), smokeStep.Require("guest_prefix"));

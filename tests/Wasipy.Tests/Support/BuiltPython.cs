@@ -11,15 +11,16 @@ public static class BuiltPython
 {
     public sealed record Built(BuildSession Session, PythonInstall Python, string Output);
 
-    public static async Task<Built> BuildAsync(string recipe, ITestOutputHelper output, string? stdlib = null)
+    public static async Task<Built> BuildAsync(string recipe, ITestOutputHelper output, string? stdlib = null, params string[] more)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        string[] args = stdlib is null ? ["run", recipe] : ["run", recipe, "--stdlib", stdlib];
+        string[] args = stdlib is null ? ["run", recipe, .. more] : ["run", recipe, "--stdlib", stdlib, .. more];
         var exit = await WasipyCli.RunAsync(args, stdout, stderr);
         output.WriteLine(stdout.ToString());
         Assert.True(exit == 0, $"wasipy {string.Join(' ', args)} failed:\n{stdout}\n{stderr}");
-        var session = BuildSession.Open(new BuildOptions { RecipePath = recipe, StdlibMode = stdlib });
+        var with = more.SkipWhile(a => a != "--with").Skip(1).Take(1).SelectMany(w => w.Split(',')).ToList();
+        var session = BuildSession.Open(new BuildOptions { RecipePath = recipe, StdlibMode = stdlib, With = with });
         var python = SmokeTestAction.PythonFor(UnitPlanner.SmokeStep(UnitPlanner.Plan(session))!);
         Assert.True(File.Exists(python.WasmPath), python.WasmPath);
         return new Built(session, python, stdout.ToString());

