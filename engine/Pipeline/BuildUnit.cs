@@ -55,6 +55,8 @@ public sealed record BuildUnit
     /// <summary>A built-in action instead of (or, for libraries, beside) shell commands, with its parameters.</summary>
     public IBuiltinAction? Action { get; init; }
     public IReadOnlyDictionary<string, string> With { get; init; } = new Dictionary<string, string>();
+    /// <summary>How the unit is retried when it fails (null: it runs once).</summary>
+    public Project.RetrySpec? Retry { get; init; }
     /// <summary>Further key components, e.g. the hash of the recipe file a library comes from.</summary>
     public IReadOnlyList<KeyComponent> Data { get; init; } = [];
 

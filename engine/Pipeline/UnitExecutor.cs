@@ -4,6 +4,9 @@ using Wasipy.Errors;
 using Wasipy.Pipeline.Actions;
 using Wasipy.Processes;
 using Wasipy.Sources;
+using System.Text.RegularExpressions;
+using Polly;
+using Polly.Retry;
 
 namespace Wasipy.Pipeline;
 
@@ -171,17 +174,48 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         using (var log = new StepLog(unit.LogPath))
         {
             log.WriteLine($"# {unit.Title}, key {key.Value}");
-            if (unit.Source is { } source)
-                await SourcePreparer.PrepareAsync(source, services.Fetcher(log.WriteLine), session, log, cancellation);
-            if (unit.Action is { } action)
-                await action.RunAsync(new ActionContext(session, unit, services), log, cancellation);
-            if (unit.Commands.Count > 0 || unit.Files.Count > 0)
-                await ShellRunner.RunScriptAsync(unit.Title, unit.Files, unit.Commands, unit.WorkingDirectory,
-                    session.Environment, unit.Environment, log, cancellation);
+            var attempt = 0;
+            await RetryPipeline(unit, log).ExecuteAsync(async ct =>
+            {
+                if (unit.Retry is not null) log.WriteLine($"# attempt {++attempt} of {unit.Retry.Attempts}");
+                await RunAttemptAsync(unit, log, ct);
+            }, cancellation);
         }
         var missing = AllOutputs(unit).Where(o => !File.Exists(o) && !Directory.Exists(o)).ToList();
         if (missing.Count > 0)
             throw new StepFailedException(unit.Title, $"it finished but did not produce {string.Join(", ", missing)}", unit.LogPath);
+    }
+
+    private async Task RunAttemptAsync(BuildUnit unit, StepLog log, CancellationToken cancellation)
+    {
+        if (unit.Source is { } source)
+            await SourcePreparer.PrepareAsync(source, services.Fetcher(log.WriteLine), session, log, cancellation);
+        if (unit.Action is { } action)
+            await action.RunAsync(new ActionContext(session, unit, services), log, cancellation);
+        if (unit.Commands.Count > 0 || unit.Files.Count > 0)
+            await ShellRunner.RunScriptAsync(unit.Title, unit.Files, unit.Commands, unit.WorkingDirectory,
+                session.Environment, unit.Environment, log, cancellation);
+    }
+
+    /// <summary>The unit's `retry:` as a Polly pipeline: a failure it names runs the unit again after the delay.</summary>
+    private static ResiliencePipeline RetryPipeline(BuildUnit unit, StepLog log)
+    {
+        if (unit.Retry is not { Attempts: > 1 } retry) return ResiliencePipeline.Empty;
+        var output = retry.OnOutput is null ? null : new Regex(retry.OnOutput, RegexOptions.Multiline);
+        return new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = retry.Attempts - 1,
+            Delay = TimeSpan.FromSeconds(retry.Delay),
+            BackoffType = retry.Backoff switch { "constant" => DelayBackoffType.Constant, "linear" => DelayBackoffType.Linear, _ => DelayBackoffType.Exponential },
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is StepFailedException failed
+                && (retry.OnExitCodes.Count == 0 || failed.ProcessExitCode is { } code && retry.OnExitCodes.Contains(code))
+                && (output is null || output.IsMatch(string.Join('\n', StepLog.Tail(log.Path, 50))))),
+            OnRetry = args =>
+            {
+                log.WriteLine($"# attempt {args.AttemptNumber + 1} failed ({args.Outcome.Exception?.Message}); retrying in {args.RetryDelay.TotalSeconds:0.#}s");
+                return default;
+            },
+        }).Build();
     }
 
     private void Report(int index, int count, List<StepOutcome> outcomes, StepOutcome outcome)

@@ -38,6 +38,7 @@ public static class UnitPlanner
                 WorkingDirectory = spec.Cwd is null || !enabled ? session.BuildDir : PathOf(spec.Cwd, "cwd"),
                 Enabled = enabled,
                 Action = action,
+                Retry = spec.Retry,
                 // A step depends on the step before it, or on the steps it names in `needs`.
                 Needs = spec.Needs.Count > 0 ? spec.Needs : previous is null ? [] : [previous],
             };

@@ -80,6 +80,25 @@ public sealed record StepSpec
     public IReadOnlyList<string> Outputs { get; init; } = [];
     /// <summary>Commands run on every build whose output goes into the cache key (e.g. compiler --version).</summary>
     public IReadOnlyList<string> Fingerprint { get; init; } = [];
+    /// <summary>Run the step again when it fails in a way declared here (default: it runs once).</summary>
+    public RetrySpec? Retry { get; init; }
+}
+
+/// <summary>A step's retry policy: how many attempts, the wait between them, and which failures count.</summary>
+public sealed record RetrySpec
+{
+    /// <summary>Attempts in all, the first included (2 = one retry).</summary>
+    public int Attempts { get; init; } = 2;
+    /// <summary>Seconds before the first retry.</summary>
+    public double Delay { get; init; } = 1;
+    /// <summary>constant, linear or exponential growth of the delay.</summary>
+    public string Backoff { get; init; } = "exponential";
+    /// <summary>Retry only when the failing command exited with one of these (empty: any).</summary>
+    public IReadOnlyList<int> OnExitCodes { get; init; } = [];
+    /// <summary>Retry only when the last 50 lines of the step's log match this regular expression (empty: any).</summary>
+    public string? OnOutput { get; init; }
+
+    public static readonly IReadOnlyList<string> Backoffs = ["constant", "linear", "exponential"];
 }
 
 public sealed record RegrtestConfig

@@ -26,7 +26,8 @@ public static partial class ProjectLoader
             .WithTypeMapping<IReadOnlyList<StepSpec>, List<StepSpec>>()
             .WithTypeMapping<IReadOnlyList<FileSpec>, List<FileSpec>>()
             .WithTypeMapping<IReadOnlyDictionary<string, ToolchainSpec>, Dictionary<string, ToolchainSpec>>()
-            .WithTypeMapping<IReadOnlyDictionary<string, StdlibModeSpec>, Dictionary<string, StdlibModeSpec>>());
+            .WithTypeMapping<IReadOnlyDictionary<string, StdlibModeSpec>, Dictionary<string, StdlibModeSpec>>()
+            .WithTypeMapping<IReadOnlyList<int>, List<int>>());
         config = config with { Root = Path.GetDirectoryName(Path.GetFullPath(path))!, FilePath = path };
         Validate(file, config, actions);
         return config;
@@ -69,6 +70,16 @@ public static partial class ProjectLoader
                 throw file.Error($"step '{step.Name}' has neither 'uses' nor 'run'", at);
             if (!NamePattern().IsMatch(step.Name))
                 throw file.Error($"step name '{step.Name}' must be letters, digits, '.', '_' or '-' (it names files)", [.. at, "name"]);
+            if (step.Retry is { } retry)
+            {
+                if (retry.Attempts < 1 || retry.Delay < 0)
+                    throw file.Error($"step '{step.Name}': retry.attempts must be 1 or more and retry.delay 0 or more (seconds)", [.. at, "retry"]);
+                if (!RetrySpec.Backoffs.Contains(retry.Backoff))
+                    throw file.Error($"step '{step.Name}': retry.backoff '{retry.Backoff}' is not one of {string.Join(", ", RetrySpec.Backoffs)}", [.. at, "retry", "backoff"]);
+                if (retry.OnOutput is { } pattern)
+                    try { _ = new System.Text.RegularExpressions.Regex(pattern); }
+                    catch (ArgumentException e) { throw file.Error($"step '{step.Name}': retry.on_output is not a regular expression: {e.Message}", [.. at, "retry", "on_output"]); }
+            }
             foreach (var need in step.Needs)
                 if (need == step.Name || !names.Contains(need))
                     throw file.Error($"step '{step.Name}' needs '{need}', which is not a step before it", [.. at, "needs"]);
