@@ -121,7 +121,16 @@ public static class WasipyCli
             return Task.FromResult(0);
         }));
 
-        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, plan, why, exec, test, scaffold, matrix, verbose };
+        var lint = new Command("lint", "Check every recipe, library and package recipe, template and patch without building") { recipesDir, config };
+        lint.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
+        {
+            var dir = parse.GetValue(recipesDir)!;
+            if (!Directory.Exists(dir)) throw new WasipyException($"no recipes folder at {Path.GetFullPath(dir)}; pass --recipes", 2);
+            var result = await new Lint.Linter(dir, parse.GetValue(config), stdout).RunAsync(signals.Token);
+            return result.Errors > 0 ? 2 : result.PatchFailures > 0 ? 1 : 0;
+        }));
+
+        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, plan, why, lint, exec, test, scaffold, matrix, verbose };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
