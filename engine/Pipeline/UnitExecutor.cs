@@ -21,11 +21,13 @@ public sealed record UnitState(BuildUnit Unit, CacheKey Key, bool Fresh, string 
 public sealed class UnitExecutor(BuildSession session, ActionServices services, IStepReporter reporter)
 {
     private readonly Dictionary<string, string> _fingerprints = new();
+    private IReadOnlyDictionary<string, CacheKey> _keys = new Dictionary<string, CacheKey>();
 
     public async Task<IReadOnlyList<StepOutcome>> RunAsync(IReadOnlyList<BuildUnit> units, CancellationToken cancellation)
     {
         var outcomes = new List<StepOutcome>();
         var keys = new Dictionary<string, CacheKey>();
+        _keys = keys;
         var locks = new Dictionary<string, DirectoryLock>();
         try
         {
@@ -191,7 +193,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         if (unit.Source is { } source)
             await SourcePreparer.PrepareAsync(source, services.Fetcher(log.WriteLine), session, log, cancellation);
         if (unit.Action is { } action)
-            await action.RunAsync(new ActionContext(session, unit, services), log, cancellation);
+            await action.RunAsync(new ActionContext(session, unit, services) { Keys = _keys }, log, cancellation);
         if (unit.Commands.Count > 0 || unit.Files.Count > 0)
             await ShellRunner.RunScriptAsync(unit.Title, unit.Files, unit.Commands, unit.WorkingDirectory,
                 session.Environment, unit.Environment, log, cancellation);

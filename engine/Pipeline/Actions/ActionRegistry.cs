@@ -10,7 +10,7 @@ public sealed class ActionRegistry
     private ActionRegistry(IEnumerable<IBuiltinAction> actions) => _actions = actions.ToDictionary(a => a.Name);
 
     public static ActionRegistry Default { get; } = new([
-        new FetchAction(), new ExtractAction(), new PatchAction(), new LibrariesAction(), new PackagesAction(), new VfsImageAction(), new SmokeTestAction(),
+        new FetchAction(), new ExtractAction(), new PatchAction(), new LibrariesAction(), new PackagesAction(), new VfsImageAction(), new ProvenanceAction(), new SmokeTestAction(),
     ]);
 
     /// <summary>A registry with one more action (or one replaced).</summary>

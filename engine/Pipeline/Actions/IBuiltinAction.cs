@@ -28,5 +28,8 @@ public interface IExpandingAction : IBuiltinAction
 /// <summary>What an action sees: the build, its own unit (parameters rendered) and the shared services.</summary>
 public sealed record ActionContext(BuildSession Session, BuildUnit Unit, ActionServices Services)
 {
+    /// <summary>The keys of the units before this one in the run (for provenance).</summary>
+    public IReadOnlyDictionary<string, CacheKey> Keys { get; init; } = new Dictionary<string, CacheKey>();
+
     public string Param(string name) => Unit.Require(name);
 }

@@ -1,0 +1,71 @@
+using System.Reflection;
+using System.Text.Json;
+using Wasipy.Caching;
+using Wasipy.Processes;
+using Wasipy.Project;
+using Wasipy.Recipes;
+
+namespace Wasipy.Pipeline.Actions;
+
+/// <summary>
+/// `uses: provenance` (dir): writes MANIFEST.json (the recipe, source and patch hashes, C library and package
+/// versions with their sources, the toolchain, the engine and every unit's key) and SHA256SUMS into what ships.
+/// </summary>
+public sealed class ProvenanceAction : IBuiltinAction
+{
+    public string Name => "provenance";
+    public ActionSignature Parameters { get; } = new(["dir"], []);
+
+    public IEnumerable<string> Outputs(ActionContext c) => [Path.Combine(c.Param("dir"), "SHA256SUMS"), Path.Combine(c.Param("dir"), "MANIFEST.json")];
+
+    public async Task RunAsync(ActionContext c, StepLog log, CancellationToken cancellation)
+    {
+        var s = c.Session;
+        var dir = c.Param("dir");
+        var (_, compiler) = await ShellRunner.CaptureAsync($"{TemplatesCc(s)} --version", s.BuildDir, cancellation);
+        var manifest = new
+        {
+            cpython = new
+            {
+                version = s.Recipe.Version,
+                recipe = Relative(s, s.Recipe.FilePath),
+                recipe_sha256 = ContentHash.OfFile(s.Recipe.FilePath),
+                source = Source(s.Recipe.Source),
+                patches = RecipeLoader.PatchPaths(s.Recipe).Select(p => new { file = Relative(s, p), sha256 = ContentHash.OfFile(p) }),
+                stdlib = s.Stdlib,
+            },
+            libraries = RecipeLoader.LoadLibraries(s.Recipe).Select(l => new
+            {
+                name = l.Recipe.Name, version = l.Recipe.Version, recipe_sha256 = ContentHash.OfFile(l.Recipe.FilePath),
+                source = l.Recipe.Source is null ? null : Source(l.Recipe.Source),
+                patches = RecipeLoader.PatchPaths(l.Recipe.FilePath, l.Recipe.Patches).Select(p => new { file = Relative(s, p), sha256 = ContentHash.OfFile(p) }),
+            }),
+            packages = s.Packages.Select(p => new
+            {
+                name = p.Recipe.Name, version = p.Recipe.Version, tool = p.Recipe.Tool, recipe_sha256 = ContentHash.OfFile(p.Recipe.FilePath),
+                source = Source(p.Recipe.Source), modules = p.Recipe.Modules.Keys,
+                patches = RecipeLoader.PatchPaths(p.Recipe.FilePath, p.Recipe.Patches).Select(x => new { file = Relative(s, x), sha256 = ContentHash.OfFile(x) }),
+            }),
+            toolchain = new { name = s.ToolchainName, compiler = compiler.Split('\n').FirstOrDefault()?.Trim() },
+            engine = new { version = typeof(ProvenanceAction).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown" },
+            steps = c.Keys.ToDictionary(k => k.Key, k => k.Value.Value),
+        };
+        File.WriteAllText(Path.Combine(dir, "MANIFEST.json"),
+            JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        var sums = Directory.GetFiles(dir, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) != "SHA256SUMS")
+            .Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .Select(rel => $"{ContentHash.OfFile(Path.Combine(dir, rel))}  {rel}");
+        File.WriteAllText(Path.Combine(dir, "SHA256SUMS"), string.Join('\n', sums) + "\n");
+        log.WriteLine($"wrote {dir}/MANIFEST.json and {dir}/SHA256SUMS");
+    }
+
+    private static object Source(SourceSpec source) => source.Git is { } git
+        ? new { git = git.Url, commit = git.Commit, submodules = git.Submodules }
+        : new { file = source.CacheFileName, sha256 = source.Sha256 };
+
+    private static string Relative(BuildSession s, string path) => Path.GetRelativePath(s.Dirs.Project, path).Replace('\\', '/');
+
+    private static string TemplatesCc(BuildSession s) => Templates.TemplateRenderer.PlainText((s.Model["toolchain"] as Scriban.Runtime.ScriptObject)?["cc"]);
+}
