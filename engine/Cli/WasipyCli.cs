@@ -130,7 +130,15 @@ public static class WasipyCli
             return result.Errors > 0 ? 2 : result.PatchFailures > 0 ? 1 : 0;
         }));
 
-        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, plan, why, lint, exec, test, scaffold, matrix, verbose };
+        var schemaDir = new Option<string>("--out") { Description = "Where to write the schemas", DefaultValueFactory = _ => "schemas" };
+        var schema = new Command("schema", "Write JSON Schemas for recipes, library and package recipes and wasipy.yaml") { schemaDir };
+        schema.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
+        {
+            foreach (var path in Schema.SchemaWriter.WriteAll(parse.GetValue(schemaDir)!)) stdout.WriteLine($"wasipy: wrote {path}");
+            return Task.FromResult(0);
+        }));
+
+        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, plan, why, lint, exec, test, scaffold, matrix, schema, verbose };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -21,10 +21,10 @@ public sealed record ProjectConfig
     public RegrtestConfig? Regrtest { get; init; }
 
     /// <summary>Folder of the wasipy.yaml file; relative paths are taken from here (not a YAML key).</summary>
-    [YamlDotNet.Serialization.YamlIgnore]
+    [YamlDotNet.Serialization.YamlIgnore, System.Text.Json.Serialization.JsonIgnore]
     public string Root { get; init; } = "";
 
-    [YamlDotNet.Serialization.YamlIgnore]
+    [YamlDotNet.Serialization.YamlIgnore, System.Text.Json.Serialization.JsonIgnore]
     public string FilePath { get; init; } = "";
 }
 

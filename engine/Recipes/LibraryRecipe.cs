@@ -24,6 +24,6 @@ public sealed record LibraryRecipe
     /// <summary>Paths that must exist after the build (templates), e.g. {{ lib.prefix }}/lib/libz.a.</summary>
     public IReadOnlyList<string> Outputs { get; init; } = [];
 
-    [YamlDotNet.Serialization.YamlIgnore]
+    [YamlDotNet.Serialization.YamlIgnore, System.Text.Json.Serialization.JsonIgnore]
     public string FilePath { get; init; } = "";
 }

@@ -31,7 +31,7 @@ public sealed record PackageRecipe
     /// <summary>Python programs the smoke test runs when this package is in the build; each must exit 0.</summary>
     public IReadOnlyList<string> Checks { get; init; } = [];
 
-    [YamlDotNet.Serialization.YamlIgnore]
+    [YamlDotNet.Serialization.YamlIgnore, System.Text.Json.Serialization.JsonIgnore]
     public string FilePath { get; init; } = "";
 }
 

@@ -17,10 +17,11 @@ public sealed record Recipe
     public RegrtestSpec Regrtest { get; init; } = new();
 
     /// <summary>"3.11" for "3.11.2".</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string MajorMinor => string.Join('.', Version.Split('.').Take(2));
 
     /// <summary>The file the recipe was read from (not a YAML key).</summary>
-    [YamlDotNet.Serialization.YamlIgnore]
+    [YamlDotNet.Serialization.YamlIgnore, System.Text.Json.Serialization.JsonIgnore]
     public string FilePath { get; init; } = "";
 }
 
@@ -36,6 +37,7 @@ public sealed record SourceSpec
     /// <summary>Name of the file in the download cache; defaults to the last path segment of the first url.</summary>
     public string? FileName { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public string CacheFileName => FileName ?? (Urls.Count > 0 ? Path.GetFileName(new Uri(Location(Urls[0])).LocalPath) : "");
 
     /// <summary>Url schemes a source may use; apt-source://PACKAGE/FILE is a Debian source package's file.</summary>

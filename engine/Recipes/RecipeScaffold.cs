@@ -31,8 +31,9 @@ public static partial class RecipeScaffold
         text = text.Replace($"/ftp/python/{full}/", $"/ftp/python/{release}/");
         var lines = text.Split('\n').Where(l => !l.Contains("apt-source://") && !l.Contains("Debian's source archive")).ToList();
         lines = lines.Select(l => ShaLine().Replace(l, m => $"{m.Groups[1].Value}{UnknownSha256}  # TODO: the sha256 of the archive above, from python.org")).ToList();
-        if (lines.Count > 0 && lines[0].StartsWith('#'))
-            lines[0] = $"# CPython {majorMinor} for wasm32-wasi. Scaffolded from {Path.GetFileName(fromPath)} by `wasipy new`: not built yet.";
+        var title = lines.Count > 0 && lines[0].StartsWith("# yaml-language-server:", StringComparison.Ordinal) ? 1 : 0;
+        if (lines.Count > title && lines[title].StartsWith('#'))
+            lines[title] = $"# CPython {majorMinor} for wasm32-wasi. Scaffolded from {Path.GetFileName(fromPath)} by `wasipy new`: not built yet.";
         var result = string.Join('\n', lines);
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
