@@ -37,7 +37,7 @@ public static class WasipyCli
             var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, jobs, toolchain, stdlib, with));
             stdout.WriteLine($"wasipy: CPython {session.Recipe.Version}, stdlib {session.Stdlib}, toolchain '{session.ToolchainName}', in {session.BuildDir}");
             var clock = Stopwatch.StartNew();
-            var outcomes = await new PipelineRunner(session, reporter).RunAsync(signals.Token);
+            var outcomes = await reporter.ShowAsync(() => new PipelineRunner(session, reporter).RunAsync(signals.Token));
             var ran = outcomes.Count(o => o.Status == StepStatus.Done);
             var cached = outcomes.Count(o => o.Status == StepStatus.Cached);
             var left = outcomes.Where(o => o.Status == StepStatus.OptionalFailed).Select(o => o.Step).ToList();
@@ -90,7 +90,7 @@ public static class WasipyCli
         test.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, null, null, jobs, toolchain, stdlib));
-            await new PipelineRunner(session, reporter).RunAsync(signals.Token);
+            await reporter.ShowAsync(() => new PipelineRunner(session, reporter).RunAsync(signals.Token));
             var outcomes = new Regrtest.RegrtestRunner(session, stdout, parse.GetValue(runtime)!).Run(parse.GetValue(testNames) ?? []);
             int Count(Regrtest.TestStatus s) => outcomes.Count(o => o.Status == s);
             stdout.WriteLine($"regrtest: {Count(Regrtest.TestStatus.Passed)} passed, {Count(Regrtest.TestStatus.Failed)} failed, " +

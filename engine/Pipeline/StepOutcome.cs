@@ -12,6 +12,6 @@ public sealed record StepOutcome(string Step, StepStatus Status, TimeSpan Durati
 /// <summary>Hears about progress (the console prints one line per unit).</summary>
 public interface IStepReporter
 {
-    void Started(int index, int count, string step);
+    void Started(int index, int count, string step, string logPath);
     void Finished(int index, int count, StepOutcome outcome);
 }

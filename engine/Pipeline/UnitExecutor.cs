@@ -50,7 +50,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                 if (unit.LockDir is { } lockDir && !locks.ContainsKey(lockDir))
                     locks[lockDir] = await DirectoryLock.AcquireAsync(lockDir, Console.Error.WriteLine, cancellation);
 
-                reporter.Started(i, units.Count, unit.Title);
+                reporter.Started(i, units.Count, unit.Title, unit.LogPath);
                 var cache = new StepCache(unit.StampDir);
                 cache.Invalidate(unit.StampName);
                 var clock = Stopwatch.StartNew();
