@@ -15,6 +15,9 @@ public sealed record PackageRecipe
     public IReadOnlyList<string> Patches { get; init; } = [];
     /// <summary>Packages this one needs at run time or to build (listed before it).</summary>
     public IReadOnlyList<string> Needs { get; init; } = [];
+    /// <summary>Project files the build reads (relative to the recipe's folder, seen as {{ pkg.dir }}); their contents go
+    /// into the key.</summary>
+    public IReadOnlyList<string> Inputs { get; init; } = [];
     /// <summary>Environment for the build commands (templates), on top of wasipy.yaml's package_env.</summary>
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
     /// <summary>Shell commands run in the unpacked source (templates). With modules, they must leave their objects in

@@ -54,6 +54,10 @@ public static partial class RecipeLoader
             if (!SymbolPattern().IsMatch(symbol))
                 throw file.Error($"init symbol '{symbol}' of {module} is not a C identifier like PyInit_{module.Split('.')[^1]}", "modules", module);
         }
+        var packageDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        for (var i = 0; i < package.Inputs.Count; i++)
+            if (!File.Exists(Path.Combine(packageDir, package.Inputs[i])))
+                throw file.Error($"input '{package.Inputs[i]}' not found; paths are relative to the recipe's folder", "inputs", i.ToString());
         if (package.Modules.Count > 0 && package.Build.Count == 0)
             throw file.Error("a package with extension modules needs build commands that put their objects into {{ pkg.archive }}", "build");
         return package;

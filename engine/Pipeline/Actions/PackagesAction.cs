@@ -49,6 +49,7 @@ public sealed class PackagesAction : IExpandingAction
         model["pkg"] = new ScriptObject
         {
             ["name"] = package.Name, ["version"] = package.Version, ["src"] = src, ["out"] = output, ["archive"] = Archive(dirs, package.Name),
+            ["dir"] = Path.GetDirectoryName(Path.GetFullPath(package.FilePath)),
         };
         // The packages it needs, by name: deps.cython.src is where a build tool's source is.
         var deps = new ScriptObject();
@@ -76,6 +77,7 @@ public sealed class PackagesAction : IExpandingAction
             Commands = [ShellQuote.Quote("rm") + " -rf " + ShellQuote.Quote(output) + " && mkdir -p " + ShellQuote.Quote(output),
                 .. package.Build.Select((c, i) => Shell(c, $"build[{i}]"))],
             WorkingDirectory = src,
+            Inputs = package.Inputs.Select(i => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(package.FilePath))!, i))).ToList(),
             Environment = env,
             Outputs = [.. package.Modules.Count > 0 ? [Archive(dirs, package.Name)] : Array.Empty<string>(), .. site],
         };
