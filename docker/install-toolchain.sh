@@ -64,6 +64,15 @@ apt-get install -y -q --no-install-recommends \
   zlib1g-dev libffi-dev libssl-dev libbz2-dev liblzma-dev libsqlite3-dev
 apt-get install -y -q --no-install-recommends -t trixie wasi-libc
 
+# Wizer (snapshot builds), pinned, from the npm registry: its package ships a Linux binary.
+WIZER_VERSION=11.0.3
+WIZER_PREFIX=/opt/wasipy-tools
+command -v npm >/dev/null || apt-get install -y -q --no-install-recommends nodejs npm
+if [ "$(cat "$WIZER_PREFIX/node_modules/@bytecodealliance/wizer/package.json" 2>/dev/null | sed -n 's/.*"version": *"\([^"]*\)".*/\1/p')" != "$WIZER_VERSION" ]; then
+  npm install --prefix "$WIZER_PREFIX" --no-audit --no-fund --silent "@bytecodealliance/wizer@$WIZER_VERSION"
+fi
+"$WIZER_PREFIX/node_modules/.bin/wizer" --help >/dev/null
+
 # Sanity check: the compiler must produce a wasm32-wasi object.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -23,6 +23,8 @@ public static class WasipyCli
         var stdlib = new Option<string?>("--stdlib") { Description = "How the standard library ships: packed (one file, default), packed-source, mapped or zip" };
         var runtime = new Option<string>("--runtime") { Description = "The WASI host: wasmtime (in-process, default) or node (Node's node:wasi)", DefaultValueFactory = _ => WasiHosts.Wasmtime };
         runtime.AcceptOnlyFromAmong([.. WasiHosts.Names]);
+        var timing = new Option<bool>("--timing") { Description = "Print the guest's run time (its _start, without compiling) on stderr" };
+        var snapshot = new Option<bool>("--snapshot") { Description = "A pre-initialised python.wasm (Wizer) that starts in milliseconds; where the recipe has snapshot.available" };
         var with = new Option<string[]>("--with") { Description = "Also build these packages into python.wasm (recipes/packages/NAME.yaml), e.g. --with jinja2,idna" };
         jobs.Validators.Add(r =>
         {
@@ -31,10 +33,10 @@ public static class WasipyCli
         var verbose = new Option<bool>("--verbose") { Description = "On an unexpected error, print the whole trace", Recursive = true };
         var json = new Option<bool>("--json") { Description = "Print JSON for programs instead of lines for people" };
 
-        var run = new Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again") { recipe, config, source, mirror, jobs, toolchain, stdlib, with };
+        var run = new Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again") { recipe, config, source, mirror, jobs, toolchain, stdlib, with, snapshot };
         run.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, jobs, toolchain, stdlib, with));
+            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, jobs, toolchain, stdlib, with, snapshot));
             stdout.WriteLine($"wasipy: CPython {session.Recipe.Version}, stdlib {session.Stdlib}, toolchain '{session.ToolchainName}', in {session.BuildDir}");
             var clock = Stopwatch.StartNew();
             var outcomes = await reporter.ShowAsync(() => new PipelineRunner(session, reporter).RunAsync(signals.Token));
@@ -48,10 +50,10 @@ public static class WasipyCli
             return 0;
         }));
 
-        var plan = new Command("plan", "Show which steps a run would take from the cache and which it would run, and why; runs nothing") { recipe, config, source, mirror, toolchain, stdlib, with, json };
+        var plan = new Command("plan", "Show which steps a run would take from the cache and which it would run, and why; runs nothing") { recipe, config, source, mirror, toolchain, stdlib, with, snapshot, json };
         plan.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, null, toolchain, stdlib, with));
+            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, null, toolchain, stdlib, with, snapshot));
             var states = await new PipelineRunner(session, new ConsoleReporter(stdout, false)).PlanAsync(signals.Token);
             if (parse.GetValue(json)) stdout.WriteLine(PlanReport.Json(states));
             else PlanReport.Print(states, stdout);
@@ -72,16 +74,17 @@ public static class WasipyCli
         }));
 
         var pythonArgs = new Argument<string[]>("args") { Description = "Arguments for python, after --", Arity = ArgumentArity.ZeroOrMore };
-        var exec = new Command("exec", "Run the built python.wasm (in-process Wasmtime) with its install prefix mapped") { recipe, config, toolchain, stdlib, with, runtime, pythonArgs };
+        var exec = new Command("exec", "Run the built python.wasm (in-process Wasmtime) with its install prefix mapped") { recipe, config, toolchain, stdlib, with, snapshot, runtime, timing, pythonArgs };
         exec.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with));
+            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with, snapshot));
             var smoke = SmokeStep(session)
                         ?? throw new WasipyException($"{session.Config.FilePath} has no smoke-test step, so wasipy does not know where python.wasm is", 2);
             var python = SmokeTestAction.PythonFor(smoke);
             using var runner = WasiHosts.Create(parse.GetValue(runtime)!, session.ModuleCacheDir, session.Config.Root);
             var result = python.Run(runner, parse.GetValue(pythonArgs) ?? [], inheritStdio: true, timeout: TimeSpan.FromHours(24));
             if (result.Trap is not null) stderr.WriteLine($"wasipy: python.wasm trapped: {result.Trap}");
+            if (parse.GetValue(timing)) stderr.WriteLine($"wasipy: guest time {result.GuestTime.TotalMilliseconds:0.0} ms");
             return Task.FromResult(result.ExitCode);
         }));
 
@@ -154,8 +157,9 @@ public static class WasipyCli
     private static BuildUnit? SmokeStep(BuildSession session) => UnitPlanner.SmokeStep(UnitPlanner.Plan(session));
 
     private static BuildOptions Options(ParseResult parse, Argument<string> recipe, Option<string?> config, Option<string?>? source,
-        Option<string[]>? mirror, Option<int?>? jobs, Option<string?> toolchain, Option<string?> stdlib, Option<string[]>? with = null) => new()
+        Option<string[]>? mirror, Option<int?>? jobs, Option<string?> toolchain, Option<string?> stdlib, Option<string[]>? with = null, Option<bool>? snapshot = null) => new()
     {
+        Snapshot = snapshot is not null && parse.GetValue(snapshot) ? true : null,
         With = with is null ? [] : (parse.GetValue(with) ?? []).SelectMany(w => w.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
         RecipePath = parse.GetValue(recipe)!,
         ConfigPath = parse.GetValue(config),

@@ -16,6 +16,8 @@ public sealed record BuildOptions
     public string? StdlibMode { get; init; }
     /// <summary>Environment seen by templates (env.X) and by the steps; defaults to the process environment.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
+    /// <summary>Build a Wizer snapshot (true), or not (false); null: as the recipe says.</summary>
+    public bool? Snapshot { get; init; }
     /// <summary>Packages added for this build (`--with`), by name: recipes/packages/NAME.yaml.</summary>
     public IReadOnlyList<string> With { get; init; } = [];
     /// <summary>The built-in actions steps may use (default: <see cref="Actions.ActionRegistry.Default"/>).</summary>

@@ -100,6 +100,19 @@ public sealed record BuildSession
                                       $"that embed the library ({string.Join(", ", config.StdlibModes.Where(m => m.Value.Embedded).Select(m => m.Key))}); " +
                                       $"'{stdlibMode}' does not yet", 2);
         model["packages"] = PackagesAction.Model(buildDirs, packages);
+        var snapshot = options.Snapshot ?? recipe.Snapshot.Enabled;
+        if (snapshot && !recipe.Snapshot.Available)
+            throw new WasipyException($"--snapshot: {recipe.FilePath} does not mark snapshots as available for CPython {recipe.Version} " +
+                                      "(snapshot/wasipy_snapshot.c uses CPython internals and is verified with 3.13); build without --snapshot", 2);
+        if (snapshot && !stdlibSpec.Embedded)
+            throw new WasipyException($"--snapshot needs a stdlib mode that embeds the library ({string.Join(", ", config.StdlibModes.Where(m => m.Value.Embedded).Select(m => m.Key))}); '{stdlibMode}' does not", 2);
+        model["snapshot"] = new ScriptObject
+        {
+            ["enabled"] = snapshot,
+            // What `python -c pass` imports (site's module body, linecache), then the recipe's list.
+            ["imports"] = string.Join(",", new[] { "site", "linecache" }.Concat(recipe.Snapshot.Preimport).Distinct()),
+        };
+        model["dist"] = snapshot ? stdlibMode + "-snapshot" : stdlibMode;
         var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
             .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
 

@@ -15,6 +15,8 @@ public sealed record Recipe
     public SmokeSpec Smoke { get; init; } = new();
     public StdlibSpec Stdlib { get; init; } = new();
     public RegrtestSpec Regrtest { get; init; } = new();
+    /// <summary>A Wizer snapshot of the initialised interpreter (`--snapshot`), where this version supports one.</summary>
+    public SnapshotSpec Snapshot { get; init; } = new();
 
     /// <summary>"3.11" for "3.11.2".</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -89,6 +91,17 @@ public sealed record StdlibSpec
     public string? Mode { get; init; }
     /// <summary>Paths under lib/pythonX.Y left out of what ships (test, idlelib, ...).</summary>
     public IReadOnlyList<string> Prune { get; init; } = [];
+}
+
+/// <summary>A pre-initialised python.wasm (snapshot/wasipy_snapshot.c, Wizer).</summary>
+public sealed record SnapshotSpec
+{
+    /// <summary>Whether snapshot/wasipy_snapshot.c has been verified with this version (it uses CPython internals).</summary>
+    public bool Available { get; init; }
+    /// <summary>Build the snapshot by default (`--snapshot` asks for it on one run).</summary>
+    public bool Enabled { get; init; }
+    /// <summary>Modules imported into the snapshot besides what `python -c pass` imports (e.g. json, re, numpy).</summary>
+    public IReadOnlyList<string> Preimport { get; init; } = [];
 }
 
 /// <summary>CPython's own regression tests, run by `wasipy test`.</summary>

@@ -134,6 +134,11 @@ public static partial class RecipeLoader
             if (recipe.Stdlib.Prune[i].Split('/').Any(part => part is "" or "." or ".."))
                 throw file.Error($"stdlib.prune entry '{recipe.Stdlib.Prune[i]}' must be a plain path under lib/pythonX.Y (no '..', no leading '/')",
                     "stdlib", "prune", i.ToString());
+        for (var i = 0; i < recipe.Snapshot.Preimport.Count; i++)
+            if (!ModuleNamePattern().IsMatch(recipe.Snapshot.Preimport[i]))
+                throw file.Error($"snapshot.preimport entry '{recipe.Snapshot.Preimport[i]}' is not a module name", "snapshot", "preimport", i.ToString());
+        if (recipe.Snapshot.Enabled && !recipe.Snapshot.Available)
+            throw file.Error("snapshot.enabled needs snapshot.available: true, set once snapshot/wasipy_snapshot.c is verified with this version", "snapshot", "enabled");
         foreach (var key in recipe.Configure.ConfigSiteOverrides.Keys)
             if (!ShellNamePattern().IsMatch(key))
                 throw file.Error($"config_site_overrides key '{key}' is not a shell variable name (letters, digits, _)",

@@ -43,6 +43,7 @@ public sealed class NodeRunner(string script) : IWasiHost
                     .WithStandardOutputPipe(PipeTarget.ToStream(stdout)).WithStandardErrorPipe(PipeTarget.ToStream(stderr)).ExecuteAsync(), timeout.Token);
                 return new WasiResult(result.ExitCode, "", "", null);
             }
+            if (run.Stdin is not null) command = command.WithStandardInputPipe(PipeSource.FromString(run.Stdin));
             var buffered = await ProcessGroup.RunAsync(command.ExecuteBufferedAsync(), timeout.Token);
             return new WasiResult(buffered.ExitCode, buffered.StandardOutput, buffered.StandardError, Trap(buffered.ExitCode, buffered.StandardError));
         }

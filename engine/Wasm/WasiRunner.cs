@@ -43,6 +43,8 @@ public sealed class WasiRunner : IWasiHost
         using var module = LoadModule(run.WasmPath);
         var outFile = run.InheritStdio ? null : Path.GetTempFileName();
         var errFile = run.InheritStdio ? null : Path.GetTempFileName();
+        var inFile = run.InheritStdio || run.Stdin is null ? null : Path.GetTempFileName();
+        if (inFile is not null) File.WriteAllText(inFile, run.Stdin);
         try
         {
             var wasi = new WasiConfiguration()
@@ -51,6 +53,7 @@ public sealed class WasiRunner : IWasiHost
             wasi = run.InheritStdio
                 ? wasi.WithInheritedStandardInput().WithInheritedStandardOutput().WithInheritedStandardError()
                 : wasi.WithStandardOutput(outFile!).WithStandardError(errFile!);
+            if (inFile is not null) wasi = wasi.WithStandardInput(inFile);
             foreach (var preopen in run.Preopens)
             {
                 if (!Directory.Exists(preopen.HostPath))
@@ -67,11 +70,13 @@ public sealed class WasiRunner : IWasiHost
 
             int exitCode = 0;
             string? trap = null;
+            var guest = new System.Diagnostics.Stopwatch();
             try
             {
                 var instance = linker.Instantiate(store, module);
                 var start = instance.GetAction("_start")
                             ?? throw new WasipyException($"{run.WasmPath} has no _start export; it is not a WASI command module");
+                guest.Start();
                 start();
             }
             catch (WasmtimeException e) when (e.ExitCode is int code)
@@ -85,15 +90,17 @@ public sealed class WasiRunner : IWasiHost
                     ? $"timed out after {run.Timeout.TotalSeconds:0}s"
                     : e.Message;
             }
+            guest.Stop();
             return new WasiResult(exitCode,
                 outFile is null ? "" : File.ReadAllText(outFile),
                 errFile is null ? "" : File.ReadAllText(errFile),
-                trap);
+                trap) { GuestTime = guest.Elapsed };
         }
         finally
         {
             if (outFile is not null) File.Delete(outFile);
             if (errFile is not null) File.Delete(errFile);
+            if (inFile is not null) File.Delete(inFile);
         }
     }
 
