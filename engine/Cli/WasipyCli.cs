@@ -61,10 +61,10 @@ public static class WasipyCli
         }));
 
         var stepName = new Argument<string>("step") { Description = "A step or library, e.g. configure or 'libraries: zlib'" };
-        var why = new Command("why", "Show what changed between the last two builds of a step (its key's components)") { recipe, stepName, config, toolchain, stdlib };
+        var why = new Command("why", "Show what changed between the last two builds of a step (its key's components)") { recipe, stepName, config, toolchain, stdlib, with, snapshot };
         why.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib));
+            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with, snapshot));
             var units = UnitPlanner.Plan(session);
             var name = parse.GetValue(stepName)!;
             var unit = units.FirstOrDefault(u => u.Title == name || u.Id == name)
@@ -89,16 +89,21 @@ public static class WasipyCli
         }));
 
         var testNames = new Argument<string[]>("tests") { Description = "Regression tests to run (default: the recipe's regrtest.tests)", Arity = ArgumentArity.ZeroOrMore };
-        var test = new Command("test", "Build if needed, then run CPython's regression tests under Wasmtime; only unexpected failures fail") { recipe, config, toolchain, jobs, runtime, testNames };
+        var all = new Option<bool>("--all") { Description = "Run every test module of the suite, --jobs at a time, and write results/<version>.json" };
+        var testTimeout = new Option<int?>("--timeout") { Description = "Seconds each test module may take (default: the recipe's regrtest.timeout_seconds)" };
+        var test = new Command("test", "Build if needed, then run CPython's regression tests; only unexpected failures fail") { recipe, config, toolchain, jobs, runtime, all, testTimeout, testNames };
         test.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, null, null, jobs, toolchain, stdlib));
             await reporter.ShowAsync(() => new PipelineRunner(session, reporter).RunAsync(signals.Token));
-            var outcomes = new Regrtest.RegrtestRunner(session, stdout, parse.GetValue(runtime)!).Run(parse.GetValue(testNames) ?? []);
+            var request = new Regrtest.RegrtestRequest(parse.GetValue(testNames) ?? [], parse.GetValue(all),
+                parse.GetValue(jobs) ?? 1, parse.GetValue(testTimeout));
+            var outcomes = new Regrtest.RegrtestRunner(session, stdout, parse.GetValue(runtime)!).Run(request);
             int Count(Regrtest.TestStatus s) => outcomes.Count(o => o.Status == s);
             stdout.WriteLine($"regrtest: {Count(Regrtest.TestStatus.Passed)} passed, {Count(Regrtest.TestStatus.Failed)} failed, " +
-                             $"{Count(Regrtest.TestStatus.Skipped)} skipped, {Count(Regrtest.TestStatus.ExpectedFailure)} expected failures");
-            return Count(Regrtest.TestStatus.Failed) == 0 ? 0 : 1;
+                             $"{Count(Regrtest.TestStatus.Skipped)} skipped, {Count(Regrtest.TestStatus.ExpectedFailure)} expected failures, " +
+                             $"{Count(Regrtest.TestStatus.TimedOut)} timed out, {Count(Regrtest.TestStatus.Crashed)} crashed");
+            return Count(Regrtest.TestStatus.Failed) + Count(Regrtest.TestStatus.TimedOut) + Count(Regrtest.TestStatus.Crashed) == 0 ? 0 : 1;
         }));
 
         var newVersion = new Argument<string>("version") { Description = "The new CPython version, e.g. 3.16 or 3.16.0" };

@@ -111,6 +111,8 @@ public sealed record RegrtestSpec
     public IReadOnlyList<string> Tests { get; init; } = [];
     /// <summary>Tests known to fail on WASI for this version: their failure does not fail the command.</summary>
     public IReadOnlyList<string> ExpectedFailures { get; init; } = [];
+    /// <summary>The same, grouped by cause ("no threads": [test_threading, ...]); `test --all` reports them by cause.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> KnownFailures { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
     public int TimeoutSeconds { get; init; } = 900;
     /// <summary>How each test runs: "regrtest" (`-m test NAME`) or "unittest" (`-m unittest test.NAME`), for versions
     /// whose libregrtest cannot start on WASI (3.8-3.10 need the socket module for it).</summary>

@@ -10,6 +10,7 @@ public static partial class RecipeLoader
     {
         var file = YamlFile.Read(path);
         var recipe = file.Deserialize<Recipe>(b => b
+            .WithTypeMapping<IReadOnlyDictionary<string, IReadOnlyList<string>>, Dictionary<string, IReadOnlyList<string>>>()
             .WithTypeMapping<IReadOnlyList<LibraryRef>, List<LibraryRef>>()
             .WithTypeMapping<IReadOnlyList<PackageRef>, List<PackageRef>>()) with { FilePath = path };
         Validate(file, recipe);

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Wasipy.Errors;
 using Wasipy.Recipes;
 using Wasipy.Templates;
@@ -6,23 +9,33 @@ using Wasipy.Wasm;
 
 namespace Wasipy.Regrtest;
 
-public enum TestStatus { Passed, Failed, Skipped, ExpectedFailure }
+public enum TestStatus { Passed, Failed, Skipped, ExpectedFailure, TimedOut, Crashed }
 
-public sealed record TestOutcome(string Test, TestStatus Status, TimeSpan Duration, string LogPath);
+/// <summary>One test module's result; <see cref="Cause"/> is the recipe's reason when the failure is expected.</summary>
+public sealed record TestOutcome(string Test, TestStatus Status, TimeSpan Duration, string LogPath)
+{
+    public string FirstError { get; init; } = "";
+    public string? Cause { get; init; }
+}
+
+/// <summary>What to run: named tests (or the recipe's), or every test module (--all), with N at a time.</summary>
+public sealed record RegrtestRequest(IReadOnlyList<string> Tests, bool All = false, int Jobs = 1, int? TimeoutSeconds = null);
 
 /// <summary>
-/// Runs CPython's regression tests (`python -m test NAME`, one process per test) with the build tree's
-/// python.wasm under Wasmtime: the source and build folders are mapped at their own paths (so getpath sees
-/// a build tree), and "/" and /tmp at fresh empty folders. A failure listed in the recipe's expected_failures does not count.
+/// Runs CPython's regression tests (`python -m test NAME`, one process per test module) with the build tree's
+/// python.wasm: the source and build folders are mapped at their own paths (so getpath sees a build tree), and "/"
+/// and /tmp at fresh empty folders. A failure the recipe expects (regrtest.expected_failures, or
+/// regrtest.known_failures grouped by cause) does not count. With --all, every module runs, N at a time, each with
+/// its time limit, and the results go to results/&lt;version&gt;.json.
 /// </summary>
-public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter output, string runtime = WasiHosts.Wasmtime)
+public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWriter output, string runtime = WasiHosts.Wasmtime)
 {
-    public IReadOnlyList<TestOutcome> Run(IReadOnlyList<string> requested)
+    public IReadOnlyList<TestOutcome> Run(RegrtestRequest request)
     {
         var config = session.Config.Regrtest
                      ?? throw new WasipyException($"{session.Config.FilePath} has no regrtest section (wasm, map), so wasipy cannot run tests", 2);
         var recipe = session.Recipe.Regrtest;
-        var tests = requested.Count > 0 ? requested : recipe.Tests;
+        var tests = request.All ? Discover() : request.Tests.Count > 0 ? request.Tests : recipe.Tests;
         if (tests.Count == 0)
             throw new WasipyException($"no tests named and {session.Recipe.FilePath} lists none under regrtest.tests", 2);
         string Render(string t, string what) => Path.GetFullPath(TemplateRenderer.Render(t, session.Model, Quoting.None, $"{session.Config.FilePath}: regrtest.{what}"));
@@ -30,11 +43,16 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
         var maps = config.Map.Select((m, i) => Render(m, $"map[{i}]")).ToList();
         var logs = Path.Combine(session.LogsDir, "regrtest");
         Directory.CreateDirectory(logs);
+        var timeout = TimeSpan.FromSeconds(request.TimeoutSeconds ?? recipe.TimeoutSeconds);
+        var expected = recipe.ExpectedFailures.Select(t => (Test: t, Cause: "expected")).Concat(
+                recipe.KnownFailures.SelectMany(kv => kv.Value.Select(t => (Test: t, Cause: kv.Key))))
+            .GroupBy(e => e.Test).ToDictionary(g => g.Key, g => g.First().Cause);
 
         var unittest = recipe.Runner == RegrtestSpec.Unittest;
         using var runner = WasiHosts.Create(runtime, session.ModuleCacheDir, session.Config.Root);
-        var outcomes = new List<TestOutcome>();
-        foreach (var test in tests)
+        var outcomes = new ConcurrentBag<TestOutcome>();
+        var printing = new Lock();
+        Parallel.ForEach(tests, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs) }, test =>
         {
             var tmp = Directory.CreateTempSubdirectory("wasipy-regrtest-");
             var clock = Stopwatch.StartNew();
@@ -48,33 +66,83 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
                     Preopens = [new Preopen(tmp.CreateSubdirectory("root").FullName, "/"), .. maps.Select(m => new Preopen(m, m)),
                         new Preopen(tmp.CreateSubdirectory("tmp").FullName, "/tmp")],
                     Environment = new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1", ["TMPDIR"] = "/tmp" },
-                    Timeout = TimeSpan.FromSeconds(recipe.TimeoutSeconds),
+                    Timeout = timeout,
                 });
                 var log = Path.Combine(logs, test + ".log");
                 File.WriteAllText(log, $"exit {result.ExitCode}{(result.Trap is null ? "" : $", trap: {result.Trap}")}\n{result.Stdout}\n{result.Stderr}");
+                var cause = expected.GetValueOrDefault(test);
                 var status = (unittest ? ClassifyUnittest(result) : Classify(result)) switch
                 {
-                    TestStatus.Failed when recipe.ExpectedFailures.Contains(test) => TestStatus.ExpectedFailure,
+                    TestStatus.Failed when cause is not null => TestStatus.ExpectedFailure,
                     var s => s,
                 };
-                var outcome = new TestOutcome(test, status, clock.Elapsed, log);
+                var outcome = new TestOutcome(test, status, clock.Elapsed, log)
+                {
+                    FirstError = status is TestStatus.Passed or TestStatus.Skipped ? "" : FirstError(result),
+                    Cause = status == TestStatus.ExpectedFailure ? cause : null,
+                };
                 outcomes.Add(outcome);
-                output.WriteLine($"{test,-28} {Label(status),-16} {Text.Durations.Format(clock.Elapsed)}");
-                if (status == TestStatus.Passed && recipe.ExpectedFailures.Contains(test))
-                    output.WriteLine($"  note: {test} passes now; remove it from regrtest.expected_failures in {session.Recipe.FilePath}");
-                if (status == TestStatus.Failed) output.WriteLine($"  log: {log}");
+                lock (printing)
+                {
+                    output.WriteLine($"{test,-32} {Label(status),-16} {Text.Durations.Format(clock.Elapsed)}");
+                    if (status == TestStatus.Passed && cause is not null)
+                        output.WriteLine($"  note: {test} passes now; remove it from the recipe's expected failures ({session.Recipe.FilePath})");
+                    if (status is TestStatus.Failed or TestStatus.TimedOut or TestStatus.Crashed)
+                        output.WriteLine($"  {outcome.FirstError}\n  log: {log}");
+                }
             }
             finally
             {
                 tmp.Delete(recursive: true);
             }
-        }
-        return outcomes;
+        });
+        var sorted = outcomes.OrderBy(o => o.Test, StringComparer.Ordinal).ToList();
+        if (request.All) WriteResults(sorted, timeout, request.Jobs);
+        return sorted;
     }
 
-    /// <summary>regrtest exits 0 when the test passed or was skipped as a whole; it says which.</summary>
+    /// <summary>Every test module of the source's Lib/test: test_*.py files and test_* packages.</summary>
+    private IReadOnlyList<string> Discover()
+    {
+        var dir = Path.Combine(session.BuildDir, "src", "Lib", "test");
+        if (!Directory.Exists(dir))
+            throw new WasipyException($"{dir} does not exist: build the recipe first (wasipy run)", 1);
+        return Directory.GetFiles(dir, "test_*.py").Select(Path.GetFileNameWithoutExtension)
+            .Concat(Directory.GetDirectories(dir, "test_*").Where(d => File.Exists(Path.Combine(d, "__init__.py"))).Select(Path.GetFileName))
+            .Select(n => n!).Distinct().Order(StringComparer.Ordinal).ToList();
+    }
+
+    private void WriteResults(IReadOnlyList<TestOutcome> outcomes, TimeSpan timeout, int jobs)
+    {
+        var folder = Path.Combine(session.Config.Root, "results");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, session.Recipe.Version + ".json");
+        var counts = Enum.GetValues<TestStatus>().ToDictionary(s => Key(s), s => outcomes.Count(o => o.Status == s));
+        File.WriteAllText(path, JsonSerializer.Serialize(new
+        {
+            version = session.Recipe.Version,
+            runtime,
+            timeout_seconds = timeout.TotalSeconds,
+            jobs,
+            counts,
+            expected_by_cause = outcomes.Where(o => o.Cause is not null).GroupBy(o => o.Cause!).ToDictionary(g => g.Key, g => g.Select(o => o.Test)),
+            tests = outcomes.Select(o => new { name = o.Test, status = Key(o.Status), seconds = Math.Round(o.Duration.TotalSeconds, 1), first_error = o.FirstError, cause = o.Cause }),
+        }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        output.WriteLine($"regrtest: wrote {path}");
+    }
+
+    private static string Key(TestStatus status) => status switch
+    {
+        TestStatus.ExpectedFailure => "expected_failure",
+        TestStatus.TimedOut => "timed_out",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>regrtest exits 0 when the test passed or was skipped as a whole; it says which. A time-out or a trap
+    /// (or an abort) is not a failure of the test's own asserts, and is reported as such.</summary>
     internal static TestStatus Classify(WasiResult result)
     {
+        if (Unfinished(result) is { } status) return status;
         if (!result.Succeeded) return TestStatus.Failed;
         var text = result.Stdout;
         return text.Contains("1 test skipped", StringComparison.Ordinal) || text.Contains("Tests result: NO TESTS RAN", StringComparison.Ordinal)
@@ -85,6 +153,7 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
     /// <summary>unittest exits 0 when every test passed or was skipped; a module skipped as a whole is one skipped test.</summary>
     internal static TestStatus ClassifyUnittest(WasiResult result)
     {
+        if (Unfinished(result) is { } status) return status;
         if (!result.Succeeded) return TestStatus.Failed;
         var text = result.Stderr;
         return text.Contains("Ran 0 tests", StringComparison.Ordinal) ||
@@ -93,11 +162,36 @@ public sealed class RegrtestRunner(Pipeline.BuildSession session, TextWriter out
             : TestStatus.Passed;
     }
 
+    private static TestStatus? Unfinished(WasiResult result) =>
+        result.Trap is { } trap ? trap.StartsWith("timed out", StringComparison.Ordinal) ? TestStatus.TimedOut : TestStatus.Crashed
+        : result.ExitCode == 134 ? TestStatus.Crashed   // abort()
+        : null;
+
+    /// <summary>The first line that says what went wrong: a unittest FAIL/ERROR header, an exception, or the trap.</summary>
+    internal static string FirstError(WasiResult result)
+    {
+        if (result.Trap is { } trap) return $"trap: {trap.Split('\n')[0]}";
+        var lines = (result.Stdout + "\n" + result.Stderr).Split('\n').Select(l => l.TrimEnd()).ToList();
+        var header = lines.FindIndex(l => l.StartsWith("FAIL: ", StringComparison.Ordinal) || l.StartsWith("ERROR: ", StringComparison.Ordinal));
+        if (header >= 0)
+        {
+            // The exception line that follows the header's traceback says more than the test's name.
+            var error = lines.Skip(header + 1).FirstOrDefault(l => ExceptionLine().IsMatch(l));
+            return error is null ? lines[header] : $"{lines[header]}: {error.Trim()}";
+        }
+        return lines.LastOrDefault(l => ExceptionLine().IsMatch(l))?.Trim() ?? lines.LastOrDefault(l => l.Length > 0) ?? $"exit {result.ExitCode}";
+    }
+
+    [GeneratedRegex(@"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit|Failure|Interrupt)\b.*")]
+    private static partial Regex ExceptionLine();
+
     private static string Label(TestStatus status) => status switch
     {
         TestStatus.Passed => "pass",
         TestStatus.Failed => "FAIL",
         TestStatus.Skipped => "skip",
+        TestStatus.TimedOut => "TIMED OUT",
+        TestStatus.Crashed => "CRASHED",
         _ => "fail (expected)",
     };
 }

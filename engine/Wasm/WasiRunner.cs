@@ -19,7 +19,12 @@ public sealed class WasiRunner : IWasiHost
         _moduleCacheDir = moduleCacheDir;
         using var config = new Config().WithEpochInterruption(true).WithMaximumStackSize(2 * 1024 * 1024);
         _engine = new Engine(config);
+        // The epoch is engine-wide: it ticks once a second for every run, and each run's store has its own
+        // deadline in ticks, so that runs in parallel time out on their own.
+        _ticker = new Timer(_ => _engine.IncrementEpoch(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
+
+    private readonly Timer _ticker;
 
     public WasiResult Run(WasiRun run)
     {
@@ -63,10 +68,9 @@ public sealed class WasiRunner : IWasiHost
 
             using var store = new Store(_engine);
             store.SetWasiConfiguration(wasi);
-            store.SetEpochDeadline(1);
+            store.SetEpochDeadline((ulong)Math.Max(1, Math.Ceiling(run.Timeout.TotalSeconds)));
             using var linker = new Linker(_engine);
             linker.DefineWasi();
-            using var timer = new Timer(_ => _engine.IncrementEpoch(), null, run.Timeout, Timeout.InfiniteTimeSpan);
 
             int exitCode = 0;
             string? trap = null;
@@ -115,11 +119,15 @@ public sealed class WasiRunner : IWasiHost
         }
         var module = Module.FromFile(_engine, wasmPath);
         Directory.CreateDirectory(_moduleCacheDir);
-        var temp = compiled + ".tmp";
+        var temp = $"{compiled}.{Guid.NewGuid():N}.tmp";   // several tests may compile it at once
         File.WriteAllBytes(temp, module.Serialize());
         File.Move(temp, compiled, overwrite: true);
         return module;
     }
 
-    public void Dispose() => _engine.Dispose();
+    public void Dispose()
+    {
+        _ticker.Dispose();
+        _engine.Dispose();
+    }
 }

@@ -24,4 +24,33 @@ public class RegrtestClassifyTests
     {
         Assert.Equal(expected, RegrtestRunner.ClassifyUnittest(new WasiResult(exitCode, "", stderr, null)));
     }
+
+    [Theory]
+    [InlineData(128, "timed out after 180s", TestStatus.TimedOut)]
+    [InlineData(128, "wasm trap: out of bounds memory access", TestStatus.Crashed)]
+    [InlineData(134, null, TestStatus.Crashed)]
+    public void A_time_out_a_trap_or_an_abort_is_not_a_plain_failure(int exitCode, string? trap, TestStatus expected)
+    {
+        Assert.Equal(expected, RegrtestRunner.Classify(new WasiResult(exitCode, "", "", trap)));
+        Assert.Equal(expected, RegrtestRunner.ClassifyUnittest(new WasiResult(exitCode, "", "", trap)));
+    }
+
+    [Fact]
+    public void The_first_error_line_names_the_failing_test_and_its_exception()
+    {
+        const string stderr = """
+            ======================================================================
+            ERROR: test_socketpair (test.test_socket.BasicSocketPairTest.test_socketpair)
+            ----------------------------------------------------------------------
+            Traceback (most recent call last):
+              File "/lib/test/test_socket.py", line 12, in test_socketpair
+            OSError: [Errno 58] Not supported
+            """;
+
+        Assert.Equal("ERROR: test_socketpair (test.test_socket.BasicSocketPairTest.test_socketpair): OSError: [Errno 58] Not supported",
+            RegrtestRunner.FirstError(new WasiResult(1, "", stderr, null)));
+        Assert.Equal("ModuleNotFoundError: No module named '_testcapi'",
+            RegrtestRunner.FirstError(new WasiResult(1, "test_x failed\n", "Traceback...\nModuleNotFoundError: No module named '_testcapi'\n", null)));
+        Assert.Equal("trap: wasm trap: unreachable", RegrtestRunner.FirstError(new WasiResult(128, "", "", "wasm trap: unreachable\nmore")));
+    }
 }

@@ -70,6 +70,23 @@ public class WasiRunnerTests
     }
 
     [Fact]
+    public async Task Runs_in_parallel_time_out_each_at_their_own_limit()
+    {
+        using var dir = new TempDir();
+        using var runner = new WasiRunner();
+        var wasm = Wasm(dir, LoopWat);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var longer = Task.Run(() => (runner.Run(new WasiRun { WasmPath = wasm, Timeout = TimeSpan.FromSeconds(4) }), clock.Elapsed));
+        var shorter = runner.Run(new WasiRun { WasmPath = wasm, Timeout = TimeSpan.FromSeconds(1) });
+        var shortAt = clock.Elapsed;
+        var (result, longAt) = await longer;
+
+        Assert.Contains("timed out after 1s", shorter.Trap);
+        Assert.Contains("timed out after 4s", result.Trap);
+        Assert.True(longAt - shortAt > TimeSpan.FromSeconds(1.5), $"the 4 s run ended {longAt}, the 1 s run {shortAt}");
+    }
+
+    [Fact]
     public void A_compiled_module_is_cached_on_disk_and_reused()
     {
         using var dir = new TempDir();
