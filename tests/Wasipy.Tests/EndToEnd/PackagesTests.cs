@@ -11,8 +11,8 @@ namespace Wasipy.Tests.EndToEnd;
 /// repositories (numpy and its submodules, Cython). Expected numbers are native numpy 2.2.4's.
 /// </summary>
 [Trait("Category", "EndToEnd")]
-[Collection("CPython builds")]   // one at a time: they share the library sysroot and two cores
-public class PackagesTests(ITestOutputHelper output)
+[Collection(EndToEndCollection.Name)]
+public class PackagesTests(CPythonBuilds builds, ITestOutputHelper output)
 {
     private static readonly string Mirror = Path.GetFullPath(Path.Combine(RepoRoot.Path, "..", "shared", "mirror"));
 
@@ -43,7 +43,7 @@ public class PackagesTests(ITestOutputHelper output)
     public async Task Packages_with_c_extensions_and_pure_python_ones_run_from_one_file_under_both_hosts()
     {
         Assert.True(Directory.Exists(Mirror), $"the offline mirror {Mirror} is missing (shared/ beside the project)");
-        var (session, python, log) = await BuiltPython.BuildAsync(Path.Combine(RepoRoot.Path, "recipes", "3.13.yaml"), output, null,
+        var (session, python, log) = await builds.BuildAsync("3.13.yaml", output, null,
             "--with", "numpy,pyyaml,markupsafe,msgpack,jinja2,idna", "--mirror", Mirror);
         Assert.Equal("", python.HostPrefix);
 

@@ -13,33 +13,31 @@ namespace Wasipy.Tests.EndToEnd;
 /// On a fresh clone this is the full cold build; afterwards it reuses build/3.11.
 /// </summary>
 [Trait("Category", "EndToEnd")]
-[Collection("CPython builds")]   // one at a time: they share the library sysroot and two cores
-public class Python311Tests(ITestOutputHelper output)
+[Collection(EndToEndCollection.Name)]
+public class Python311Tests(CPythonBuilds builds, ITestOutputHelper output)
 {
-    private static readonly string Recipe = Path.Combine(RepoRoot.Path, "recipes", "3.11.yaml");
+    private static readonly string Recipe = CPythonBuilds.Recipe("3.11.yaml");
 
     [Fact]
     public async Task The_311_recipe_builds_a_python_wasm_that_runs_and_a_second_run_is_fully_cached()
     {
         var clock = Stopwatch.StartNew();
-        var (session, python, _) = await BuiltPython.BuildAsync(Recipe, output);
+        var (session, python, _) = await builds.BuildAsync(Recipe, output);
         output.WriteLine($"first run: {clock.Elapsed}");
         var stderr = new StringWriter();
 
-        using (var runner = new WasiRunner(session.ModuleCacheDir))
-        {
-            var version = python.Run(runner, ["-c", "import sys; print(sys.version.split()[0], sys.platform)"]);
-            Assert.Equal("3.11.2 wasi", version.Stdout.Trim());
-            var work = python.Run(runner, ["-c", "import json, decimal; print(json.dumps({'x': str(decimal.Decimal(1) / 8)}))"]);
-            Assert.Equal("{\"x\": \"0.125\"}", work.Stdout.Trim());
-            var libraries = python.Run(runner, ["-c",
-                "import zlib, bz2, lzma, sqlite3; d = b'x' * 999; " +
-                "print(len(zlib.compress(d)) < 100, bz2.decompress(bz2.compress(d)) == d, lzma.decompress(lzma.compress(d)) == d, " +
-                "sqlite3.connect(':memory:').execute('select 6 * 7').fetchone()[0])"]);
-            Assert.Equal("True True True 42", libraries.Stdout.Trim());
-            var failing = python.Run(runner, ["-c", "raise SystemExit(3)"]);
-            Assert.Equal(3, failing.ExitCode);
-        }
+        var runner = builds.Wasmtime;
+        var version = python.Run(runner, ["-c", "import sys; print(sys.version.split()[0], sys.platform)"]);
+        Assert.Equal("3.11.2 wasi", version.Stdout.Trim());
+        var work = python.Run(runner, ["-c", "import json, decimal; print(json.dumps({'x': str(decimal.Decimal(1) / 8)}))"]);
+        Assert.Equal("{\"x\": \"0.125\"}", work.Stdout.Trim());
+        var libraries = python.Run(runner, ["-c",
+            "import zlib, bz2, lzma, sqlite3; d = b'x' * 999; " +
+            "print(len(zlib.compress(d)) < 100, bz2.decompress(bz2.compress(d)) == d, lzma.decompress(lzma.compress(d)) == d, " +
+            "sqlite3.connect(':memory:').execute('select 6 * 7').fetchone()[0])"]);
+        Assert.Equal("True True True 42", libraries.Stdout.Trim());
+        var failing = python.Run(runner, ["-c", "raise SystemExit(3)"]);
+        Assert.Equal(3, failing.ExitCode);
 
         clock.Restart();
         var again = new StringWriter();
@@ -63,9 +61,9 @@ public class Python311Tests(ITestOutputHelper output)
     [InlineData("zip")]
     public async Task Every_stdlib_mode_builds_a_python_that_imports_json_decimal_email_and_asyncio(string mode)
     {
-        var (session, python, _) = await BuiltPython.BuildAsync(Recipe, output, mode);
+        var (session, python, _) = await builds.BuildAsync(Recipe, output, mode);
         Assert.Equal(mode.StartsWith("packed", StringComparison.Ordinal), python.HostPrefix.Length == 0);   // packed: nothing mapped
-        using var runner = new WasiRunner(session.ModuleCacheDir);
+        var runner = builds.Wasmtime;
         var result = python.Run(runner, ["-c", StdlibProgram]);
         Assert.True(result.Succeeded, result.Stderr);
         Assert.Equal("[\"0.25\", \"email\", \"asyncio\", \"/opt/wasi-python\"]", result.Stdout.Trim());
@@ -92,8 +90,8 @@ public class Python311Tests(ITestOutputHelper output)
     [Fact]
     public async Task A_mapped_standard_library_can_be_moved_with_PYTHONHOME()
     {
-        var (session, python, _) = await BuiltPython.BuildAsync(Recipe, output, "mapped");
-        using var runner = new WasiRunner(session.ModuleCacheDir);
+        var (session, python, _) = await builds.BuildAsync(Recipe, output, "mapped");
+        var runner = builds.Wasmtime;
 
         var result = runner.Run(new WasiRun
         {

@@ -9,18 +9,18 @@ namespace Wasipy.Tests.EndToEnd;
 /// the same pipeline, other versions, only data changed. Each release builds in its own folder.
 /// </summary>
 [Trait("Category", "EndToEnd")]
-[Collection("CPython builds")]   // one at a time: they share the library sysroot and two cores
-public class Python313Tests(ITestOutputHelper output)
+[Collection(EndToEndCollection.Name)]
+public class Python313Tests(CPythonBuilds builds, ITestOutputHelper output)
 {
     [Theory]
     [InlineData("3.13.yaml", "3.13.15")]
     [InlineData("3.13.5.yaml", "3.13.5")]
     public async Task A_313_recipe_builds_a_single_file_python_that_runs_with_its_libraries(string recipe, string version)
     {
-        var (session, python, _) = await BuiltPython.BuildAsync(Path.Combine(RepoRoot.Path, "recipes", recipe), output);
+        var (session, python, _) = await builds.BuildAsync(recipe, output);
         Assert.Equal("", python.HostPrefix);
         Assert.EndsWith(Path.Combine("build", version), session.BuildDir);
-        using var runner = new WasiRunner(session.ModuleCacheDir);
+        var runner = builds.Wasmtime;
         var result = python.Run(runner, ["-c",
             "import sys, json, sqlite3, lzma; print(sys.version.split()[0], sqlite3.connect(':memory:').execute('select 1').fetchone()[0], json.dumps(lzma.decompress(lzma.compress(b'ok')).decode()))"]);
         Assert.True(result.Succeeded, result.Stderr);

@@ -10,16 +10,16 @@ namespace Wasipy.Tests.EndToEnd;
 /// static module table, C core fixes, compat library) build a python.wasm that runs its standard library.
 /// </summary>
 [Trait("Category", "EndToEnd")]
-[Collection("CPython builds")]   // one at a time: they share the library sysroot and two cores
-public class Python39Tests(ITestOutputHelper output)
+[Collection(EndToEndCollection.Name)]
+public class Python39Tests(CPythonBuilds builds, ITestOutputHelper output)
 {
-    private static readonly string Recipe = Path.Combine(RepoRoot.Path, "recipes", "3.9.yaml");
+    private static readonly string Recipe = CPythonBuilds.Recipe("3.9.yaml");
 
     [Fact]
     public async Task The_39_recipe_ports_cpython_to_wasi_and_the_interpreter_runs_its_stdlib()
     {
-        var (session, python, _) = await BuiltPython.BuildAsync(Recipe, output);
-        using var runner = new WasiRunner(session.ModuleCacheDir);
+        var (session, python, _) = await builds.BuildAsync(Recipe, output);
+        var runner = builds.Wasmtime;
 
         var version = python.Run(runner, ["-c", "import sys; print(sys.version.split()[0], sys.platform, sys.prefix)"]);
         Assert.True(version.Succeeded, version.Stderr);
@@ -51,7 +51,7 @@ public class Python39Tests(ITestOutputHelper output)
     [Fact]
     public async Task Wasipy_test_runs_39s_own_tests_under_unittest_with_its_expected_failures()
     {
-        await BuiltPython.BuildAsync(Recipe, output);
+        await builds.BuildAsync(Recipe, output);
         var stdout = new StringWriter();
 
         var exit = await WasipyCli.RunAsync(["test", Recipe, "test_math", "test_zoneinfo", "test_re"], stdout, new StringWriter());

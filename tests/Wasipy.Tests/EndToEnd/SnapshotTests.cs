@@ -10,10 +10,10 @@ namespace Wasipy.Tests.EndToEnd;
 /// small folder mapped at /work/app for each side; and start faster.
 /// </summary>
 [Trait("Category", "EndToEnd")]
-[Collection("CPython builds")]   // one at a time: they share the library sysroot and two cores
-public class SnapshotTests(ITestOutputHelper output)
+[Collection(EndToEndCollection.Name)]
+public class SnapshotTests(CPythonBuilds builds, ITestOutputHelper output)
 {
-    private static readonly string Recipe = Path.Combine(RepoRoot.Path, "recipes", "3.13.yaml");
+    private static readonly string Recipe = CPythonBuilds.Recipe("3.13.yaml");
 
     private const string Dump = """
         import sys, os
@@ -85,8 +85,8 @@ public class SnapshotTests(ITestOutputHelper output)
     private async Task<(string Normal, string Snapshot)> BuildBothAsync()
     {
         if (_built is { } built) return built;
-        var normal = await BuiltPython.BuildAsync(Recipe, output);
-        var snapshot = await BuiltPython.BuildAsync(Recipe, output, null, "--snapshot");
+        var normal = await builds.BuildAsync(Recipe, output);
+        var snapshot = await builds.BuildAsync(Recipe, output, null, "--snapshot");
         Assert.EndsWith(Path.Combine("dist", "packed-snapshot", "bin", "python3.13.wasm"), snapshot.Python.WasmPath);
         return (_built = (normal.Python.WasmPath, snapshot.Python.WasmPath)).Value;
     }
@@ -97,7 +97,7 @@ public class SnapshotTests(ITestOutputHelper output)
     {
         var (normal, snapshot) = await BuildBothAsync();
         using var dir = new TempDir();
-        using var host = new WasiRunner();
+        var host = builds.Wasmtime;
 
         var a = Run(host, normal, args, env, stdin, Fixture(dir, "normal"));
         var b = Run(host, snapshot, args, env, stdin, Fixture(dir, "snapshot"));
@@ -113,7 +113,7 @@ public class SnapshotTests(ITestOutputHelper output)
     {
         var (normal, snapshot) = await BuildBothAsync();
         using var dir = new TempDir();
-        using var host = new WasiRunner();
+        var host = builds.Wasmtime;
         var app = Fixture(dir, "app");
 
         var draws = Enumerable.Range(0, 2).Select(_ => Run(host, snapshot, ["-c", "import random, os; print(random.random(), os.urandom(8).hex())"], "", null, app).Stdout).ToList();
