@@ -910,6 +910,14 @@ int __wrap___main_argc_argv(int argc, char **argv);
 int
 __wrap___main_argc_argv(int argc, char **argv)
 {
+#ifdef WASIPY_APP_MAIN
+    /* An application's python.wasm run with no arguments runs its main module (app/app_main.c). */
+    char *app_args[] = {argc > 0 ? argv[0] : "python", "-m", WASIPY_APP_MAIN, NULL};
+    if (argc == 1) {
+        argc = 3;
+        argv = app_args;
+    }
+#endif
     if (!resumed_from_snapshot) {
         return Py_BytesMain(argc, argv);    /* Programs/python.c */
     }

@@ -25,6 +25,8 @@ public static class WasipyCli
         runtime.AcceptOnlyFromAmong([.. WasiHosts.Names]);
         var timing = new Option<bool>("--timing") { Description = "Print the guest's run time (its _start, without compiling) on stderr" };
         var snapshot = new Option<bool>("--snapshot") { Description = "A pre-initialised python.wasm (Wizer) that starts in milliseconds; where the recipe has snapshot.available" };
+        var app = new Option<string?>("--app") { Description = "A folder of your Python code to put into python.wasm's site-packages" };
+        var appMain = new Option<string?>("--app-main") { Description = "The module python.wasm runs when given no arguments (-m semantics)" };
         var with = new Option<string[]>("--with") { Description = "Also build these packages into python.wasm (recipes/packages/NAME.yaml), e.g. --with jinja2,idna" };
         jobs.Validators.Add(r =>
         {
@@ -33,10 +35,10 @@ public static class WasipyCli
         var verbose = new Option<bool>("--verbose") { Description = "On an unexpected error, print the whole trace", Recursive = true };
         var json = new Option<bool>("--json") { Description = "Print JSON for programs instead of lines for people" };
 
-        var run = new Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again") { recipe, config, source, mirror, jobs, toolchain, stdlib, with, snapshot };
+        var run = new Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again") { recipe, config, source, mirror, jobs, toolchain, stdlib, with, snapshot, app, appMain };
         run.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, jobs, toolchain, stdlib, with, snapshot));
+            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, jobs, toolchain, stdlib, with, snapshot, app, appMain));
             stdout.WriteLine($"wasipy: CPython {session.Recipe.Version}, stdlib {session.Stdlib}, toolchain '{session.ToolchainName}', in {session.BuildDir}");
             var clock = Stopwatch.StartNew();
             var outcomes = await reporter.ShowAsync(() => new PipelineRunner(session, reporter).RunAsync(signals.Token));
@@ -50,10 +52,10 @@ public static class WasipyCli
             return 0;
         }));
 
-        var plan = new Command("plan", "Show which steps a run would take from the cache and which it would run, and why; runs nothing") { recipe, config, source, mirror, toolchain, stdlib, with, snapshot, json };
+        var plan = new Command("plan", "Show which steps a run would take from the cache and which it would run, and why; runs nothing") { recipe, config, source, mirror, toolchain, stdlib, with, snapshot, app, appMain, json };
         plan.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, null, toolchain, stdlib, with, snapshot));
+            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, null, toolchain, stdlib, with, snapshot, app, appMain));
             var states = await new PipelineRunner(session, new ConsoleReporter(stdout, false)).PlanAsync(signals.Token);
             if (parse.GetValue(json)) stdout.WriteLine(PlanReport.Json(states));
             else PlanReport.Print(states, stdout);
@@ -61,10 +63,10 @@ public static class WasipyCli
         }));
 
         var stepName = new Argument<string>("step") { Description = "A step or library, e.g. configure or 'libraries: zlib'" };
-        var why = new Command("why", "Show what changed between the last two builds of a step (its key's components)") { recipe, stepName, config, toolchain, stdlib, with, snapshot };
+        var why = new Command("why", "Show what changed between the last two builds of a step (its key's components)") { recipe, stepName, config, toolchain, stdlib, with, snapshot, app, appMain };
         why.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with, snapshot));
+            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with, snapshot, app, appMain));
             var units = UnitPlanner.Plan(session);
             var name = parse.GetValue(stepName)!;
             var unit = units.FirstOrDefault(u => u.Title == name || u.Id == name)
@@ -74,10 +76,10 @@ public static class WasipyCli
         }));
 
         var pythonArgs = new Argument<string[]>("args") { Description = "Arguments for python, after --", Arity = ArgumentArity.ZeroOrMore };
-        var exec = new Command("exec", "Run the built python.wasm (in-process Wasmtime) with its install prefix mapped") { recipe, config, toolchain, stdlib, with, snapshot, runtime, timing, pythonArgs };
+        var exec = new Command("exec", "Run the built python.wasm (in-process Wasmtime) with its install prefix mapped") { recipe, config, toolchain, stdlib, with, snapshot, app, appMain, runtime, timing, pythonArgs };
         exec.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with, snapshot));
+            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with, snapshot, app, appMain));
             var smoke = SmokeStep(session)
                         ?? throw new WasipyException($"{session.Config.FilePath} has no smoke-test step, so wasipy does not know where python.wasm is", 2);
             var python = SmokeTestAction.PythonFor(smoke);
@@ -162,8 +164,10 @@ public static class WasipyCli
     private static BuildUnit? SmokeStep(BuildSession session) => UnitPlanner.SmokeStep(UnitPlanner.Plan(session));
 
     private static BuildOptions Options(ParseResult parse, Argument<string> recipe, Option<string?> config, Option<string?>? source,
-        Option<string[]>? mirror, Option<int?>? jobs, Option<string?> toolchain, Option<string?> stdlib, Option<string[]>? with = null, Option<bool>? snapshot = null) => new()
+        Option<string[]>? mirror, Option<int?>? jobs, Option<string?> toolchain, Option<string?> stdlib, Option<string[]>? with = null, Option<bool>? snapshot = null, Option<string?>? app = null, Option<string?>? appMain = null) => new()
     {
+        AppDir = app is null ? null : parse.GetValue(app),
+        AppMain = appMain is null ? null : parse.GetValue(appMain),
         Snapshot = snapshot is not null && parse.GetValue(snapshot) ? true : null,
         With = with is null ? [] : (parse.GetValue(with) ?? []).SelectMany(w => w.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
         RecipePath = parse.GetValue(recipe)!,

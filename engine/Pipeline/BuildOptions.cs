@@ -18,6 +18,10 @@ public sealed record BuildOptions
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
     /// <summary>Build a Wizer snapshot (true), or not (false); null: as the recipe says.</summary>
     public bool? Snapshot { get; init; }
+    /// <summary>A folder of the user's Python code for the image (overrides the recipe's app.dir).</summary>
+    public string? AppDir { get; init; }
+    /// <summary>The module python.wasm runs with no arguments (overrides the recipe's app.main).</summary>
+    public string? AppMain { get; init; }
     /// <summary>Packages added for this build (`--with`), by name: recipes/packages/NAME.yaml.</summary>
     public IReadOnlyList<string> With { get; init; } = [];
     /// <summary>The built-in actions steps may use (default: <see cref="Actions.ActionRegistry.Default"/>).</summary>

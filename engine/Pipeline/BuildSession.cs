@@ -25,6 +25,8 @@ public sealed record BuildSession
     public required ScriptObject Model { get; init; }
     /// <summary>The packages built into python.wasm (the recipe's, then --with), in build order.</summary>
     public required IReadOnlyList<(PackageRecipe Recipe, bool Optional)> Packages { get; init; }
+    /// <summary>The user's code folder for site-packages ("" for none).</summary>
+    public required string AppDir { get; init; }
 
     public string BuildDir => Dirs.Build;
     public string DownloadsDir => Dirs.Downloads;
@@ -113,13 +115,23 @@ public sealed record BuildSession
             ["imports"] = string.Join(",", new[] { "site", "linecache" }.Concat(recipe.Snapshot.Preimport).Distinct()),
         };
         model["dist"] = snapshot ? stdlibMode + "-snapshot" : stdlibMode;
+        var appDir = options.AppDir is { } d ? Path.GetFullPath(d)
+            : recipe.App.Dir is { } r ? Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(recipe.FilePath))!, r)) : "";
+        if (appDir.Length > 0 && !Directory.Exists(appDir))
+            throw new WasipyException($"--app {appDir}: no such folder", 2);
+        var appMain = options.AppMain ?? recipe.App.Main ?? "";
+        if (appMain.Length > 0 && !RecipeLoader.IsModuleName(appMain))
+            throw new WasipyException($"--app-main {appMain}: not a module name (e.g. mytool or mytool.cli)", 2);
+        if (appMain.Length > 0 && !stdlibSpec.Embedded)
+            throw new WasipyException($"an app main module is linked into python.wasm in the stdlib modes that embed the library; '{stdlibMode}' does not", 2);
+        model["app"] = new ScriptObject { ["dir"] = appDir, ["main"] = appMain, ["any"] = appDir.Length > 0 };
         var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
             .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
 
         return new BuildSession
         {
             Config = config, Recipe = recipe, Options = options, Actions = actions, ToolchainName = toolchainName, Environment = environment,
-            Dirs = buildDirs, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode, Packages = packages,
+            Dirs = buildDirs, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode, Packages = packages, AppDir = appDir,
         };
     }
 

@@ -15,6 +15,8 @@ public sealed record Recipe
     public SmokeSpec Smoke { get; init; } = new();
     public StdlibSpec Stdlib { get; init; } = new();
     public RegrtestSpec Regrtest { get; init; } = new();
+    /// <summary>Your own Python code in the image (`--app DIR`, `--app-main MODULE`).</summary>
+    public AppSpec App { get; init; } = new();
     /// <summary>A Wizer snapshot of the initialised interpreter (`--snapshot`), where this version supports one.</summary>
     public SnapshotSpec Snapshot { get; init; } = new();
 
@@ -91,6 +93,16 @@ public sealed record StdlibSpec
     public string? Mode { get; init; }
     /// <summary>Paths under lib/pythonX.Y left out of what ships (test, idlelib, ...).</summary>
     public IReadOnlyList<string> Prune { get; init; } = [];
+}
+
+/// <summary>An application carried in python.wasm: its folder goes into site-packages, its main module runs when
+/// python.wasm is given no arguments.</summary>
+public sealed record AppSpec
+{
+    /// <summary>A folder of Python code (relative to the recipe's folder), copied into site-packages.</summary>
+    public string? Dir { get; init; }
+    /// <summary>The module `python.wasm` with no arguments runs (`-m` semantics); any argument makes it plain python.</summary>
+    public string? Main { get; init; }
 }
 
 /// <summary>A pre-initialised python.wasm (snapshot/wasipy_snapshot.c, Wizer).</summary>

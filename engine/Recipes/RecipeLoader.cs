@@ -135,6 +135,10 @@ public static partial class RecipeLoader
             if (recipe.Stdlib.Prune[i].Split('/').Any(part => part is "" or "." or ".."))
                 throw file.Error($"stdlib.prune entry '{recipe.Stdlib.Prune[i]}' must be a plain path under lib/pythonX.Y (no '..', no leading '/')",
                     "stdlib", "prune", i.ToString());
+        if (recipe.App.Main is { } main && !ModuleNamePattern().IsMatch(main))
+            throw file.Error($"app.main '{main}' is not a module name", "app", "main");
+        if (recipe.App.Dir is { } appDir && !Directory.Exists(Path.Combine(recipeDir, appDir)))
+            throw file.Error($"app.dir '{appDir}' is not a folder; paths are relative to the recipe's folder", "app", "dir");
         for (var i = 0; i < recipe.Snapshot.Preimport.Count; i++)
             if (!ModuleNamePattern().IsMatch(recipe.Snapshot.Preimport[i]))
                 throw file.Error($"snapshot.preimport entry '{recipe.Snapshot.Preimport[i]}' is not a module name", "snapshot", "preimport", i.ToString());
@@ -210,6 +214,8 @@ public static partial class RecipeLoader
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
     private static partial Regex ModuleNamePattern();
+
+    public static bool IsModuleName(string name) => ModuleNamePattern().IsMatch(name);
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex SymbolPattern();

@@ -86,7 +86,8 @@ public sealed class PackagesAction : IExpandingAction
 
     public void AddToKey(ActionContext c, CacheKey.Builder key) =>
         key.AddAll("modules", c.Session.Packages.SelectMany(p => p.Recipe.Modules.Select(m => $"{m.Key}={m.Value}")))
-           .AddAll("link", c.Session.Packages.SelectMany(p => p.Recipe.Link));
+           .AddAll("link", c.Session.Packages.SelectMany(p => p.Recipe.Link))
+           .Add("app", c.Session.AppDir.Length == 0 ? "" : $"{c.Session.AppDir}:{ContentHash.OfPath(c.Session.AppDir)}");
 
     public IEnumerable<string> Outputs(ActionContext c) =>
         [Path.Combine(c.Session.Dirs.Packages, "site"), Path.Combine(c.Session.Dirs.Packages, "inittab.c"), Path.Combine(c.Session.Dirs.Packages, "link.rsp")];
@@ -114,6 +115,17 @@ public sealed class PackagesAction : IExpandingAction
             built.Add(package);
             if (package.Modules.Count > 0) link.Add(Archive(dirs, package.Name));
             link.AddRange(plan.Link);
+        }
+        if (c.Session.AppDir is { Length: > 0 } app)
+        {
+            // The user's code, beside the packages (an __pycache__ of its own is left out).
+            foreach (var entry in new DirectoryInfo(app).EnumerateFileSystemInfos().Where(e => e.Name is not ("__pycache__" or ".git")))
+            {
+                var target = Path.Combine(site, entry.Name);
+                if (entry is DirectoryInfo) FileSystem.CopyTree(entry.FullName, target);
+                else File.Copy(entry.FullName, target, overwrite: true);
+            }
+            log.WriteLine($"app: {app} into site-packages");
         }
         File.WriteAllText(Path.Combine(dirs.Packages, "inittab.c"), Inittab(built));
         File.WriteAllText(Path.Combine(dirs.Packages, "link.rsp"), string.Join('\n', link) + "\n");
