@@ -17,8 +17,6 @@ public sealed record CacheKey(string Value, IReadOnlyList<KeyComponent> Componen
     public bool Equals(CacheKey? other) => other is not null && other.Value == Value;
     public override int GetHashCode() => Value.GetHashCode();
 
-    /// <summary>The key of a unit that did not run (skipped by its `when`).</summary>
-    public static CacheKey Skipped { get; } = new("skipped", []);
 
     public sealed class Builder
     {

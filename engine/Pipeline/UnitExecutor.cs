@@ -36,7 +36,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                 var unit = units[i];
                 if (!unit.Enabled)
                 {
-                    keys[unit.Id] = CacheKey.Skipped;   // a later unit may still name it in `needs`
+                    keys[unit.Id] = Skipped(unit, keys);   // a later unit may still name it in `needs`
                     Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Skipped, TimeSpan.Zero, "", unit.LogPath));
                     continue;
                 }
@@ -103,8 +103,8 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         {
             if (!unit.Enabled)
             {
-                keys[unit.Id] = CacheKey.Skipped;
-                states.Add(new UnitState(unit, CacheKey.Skipped, true, "skipped"));
+                keys[unit.Id] = Skipped(unit, keys);
+                states.Add(new UnitState(unit, keys[unit.Id], true, "skipped"));
                 continue;
             }
             var state = await StateAsync(unit, keys, cancellation);
@@ -113,6 +113,11 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         }
         return states;
     }
+
+    /// <summary>A skipped unit passes on the keys of the units it needs, so that what comes after it still changes
+    /// when they do (dist after a skipped snapshot step depends on link).</summary>
+    private static CacheKey Skipped(BuildUnit unit, IReadOnlyDictionary<string, CacheKey> keys) =>
+        new("skipped:" + string.Join(",", unit.Needs.Select(n => keys.TryGetValue(n, out var k) ? k.Value : n)), []);
 
     private async Task<UnitState> StateAsync(BuildUnit unit, IReadOnlyDictionary<string, CacheKey> keys, CancellationToken cancellation)
     {

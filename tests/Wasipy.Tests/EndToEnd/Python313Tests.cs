@@ -12,6 +12,20 @@ namespace Wasipy.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public class Python313Tests(CPythonBuilds builds, ITestOutputHelper output)
 {
+    private const string AsyncProgram = """
+        import asyncio
+        async def work(n):
+            await asyncio.sleep(0.001 * n)
+            return n * n
+        async def main():
+            results = await asyncio.gather(*(work(i) for i in range(4)))
+            try:
+                await asyncio.wait_for(asyncio.sleep(5), timeout=0.01)
+            except TimeoutError:
+                return results, 'timed out'
+        print(asyncio.run(asyncio.sleep(0, result=5)), *asyncio.run(main()))
+        """;
+
     [Theory]
     [InlineData("3.13.yaml", "3.13.15")]
     [InlineData("3.13.5.yaml", "3.13.5")]
@@ -26,5 +40,14 @@ public class Python313Tests(CPythonBuilds builds, ITestOutputHelper output)
         Assert.True(result.Succeeded, result.Stderr);
         Assert.Equal($"{version} 1 \"ok\"", result.Stdout.Trim());
         Assert.True(new FileInfo(python.WasmPath).Length < 25 * 1024 * 1024, "the packed 3.13 python.wasm should stay under 25 MB");
+
+        // asyncio's event loop runs without socketpair (patches/3.13/0001), under both hosts.
+        using var node = WasiHosts.Create(WasiHosts.Node, session.ModuleCacheDir, session.Config.Root);
+        foreach (var host in new IWasiHost[] { runner, node })
+        {
+            var loop = python.Run(host, ["-c", AsyncProgram]);
+            Assert.True(loop.Succeeded, loop.Stderr + loop.Trap);
+            Assert.Equal("5 [0, 1, 4, 9] timed out", loop.Stdout.Trim());
+        }
     }
 }

@@ -52,6 +52,33 @@ public class StepConditionTests
     }
 
     [Fact]
+    public async Task A_step_after_a_skipped_step_still_runs_again_when_what_came_before_changes()
+    {
+        using var dir = new TempDir();
+        dir.File("input.txt", "v1");
+        dir.File("wasipy.yaml", Samples.Project("""
+              - name: first
+                inputs: ["{{ dirs.project }}/input.txt"]
+                run: ["true"]
+              - name: packed-only
+                when: '{{ stdlib.mode == "packed" }}'
+                run: ["true"]
+              - name: after
+                run: ["echo ran >> {{ dirs.project }}/after.log"]
+            """));
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
+        Task Run() => new PipelineRunner(BuildSession.Open(new BuildOptions { RecipePath = recipe, StdlibMode = "zip" }), new RecordingReporter())
+            .RunAsync(CancellationToken.None);
+
+        await Run();
+        dir.File("input.txt", "v2");
+        await Run();
+        await Run();
+
+        Assert.Equal(2, File.ReadAllLines(dir.Combine("after.log")).Length);
+    }
+
+    [Fact]
     public void A_when_that_is_not_true_or_false_is_an_error()
     {
         using var dir = new TempDir();
