@@ -30,6 +30,12 @@ public static partial class RecipeScaffold
         var release = PreRelease().Replace(full, "");
         text = text.Replace($"/ftp/python/{full}/", $"/ftp/python/{release}/");
         var lines = text.Split('\n').Where(l => !l.Contains("apt-source://") && !l.Contains("Debian's source archive")).ToList();
+        // Patches: the new version has none of its own yet; keep the old version's, which lint then checks.
+        var oldLines = File.ReadAllText(fromPath).Split('\n').Where(l => !l.Contains("apt-source://") && !l.Contains("Debian's source archive")).ToList();
+        for (var i = 0; i < lines.Count && i < oldLines.Count; i++)
+            if (PatchLine().Match(lines[i]) is { Success: true } m
+                && !File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(fromPath))!, m.Groups[1].Value.Trim())))
+                lines[i] = oldLines[i].TrimEnd() + $"   # from {Path.GetFileName(fromPath)}: check that it applies (wasipy lint)";
         lines = lines.Select(l => ShaLine().Replace(l, m => $"{m.Groups[1].Value}{UnknownSha256}  # TODO: the sha256 of the archive above, from python.org")).ToList();
         var title = lines.Count > 0 && lines[0].StartsWith("# yaml-language-server:", StringComparison.Ordinal) ? 1 : 0;
         if (lines.Count > title && lines[title].StartsWith('#'))
@@ -52,6 +58,9 @@ public static partial class RecipeScaffold
 
     [GeneratedRegex(@"^3\.\d+(\.\d+([abc]|rc)?\d*)?$")]
     private static partial Regex VersionPattern();
+
+    [GeneratedRegex(@"^\s*-\s+(\S+\.patch)\s*(#.*)?$")]
+    private static partial Regex PatchLine();
 
     [GeneratedRegex(@"(a|b|rc)\d+$")]
     private static partial Regex PreRelease();
