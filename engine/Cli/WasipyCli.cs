@@ -79,12 +79,9 @@ public static class WasipyCli
         var exec = new Command("exec", "Run the built python.wasm (in-process Wasmtime) with its install prefix mapped") { recipe, config, toolchain, stdlib, with, snapshot, app, appMain, runtime, timing, pythonArgs };
         exec.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
-            var session = BuildSession.Open(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with, snapshot, app, appMain));
-            var smoke = SmokeStep(session)
-                        ?? throw new WasipyException($"{session.Config.FilePath} has no smoke-test step, so wasipy does not know where python.wasm is", 2);
-            var python = SmokeTestAction.PythonFor(smoke);
-            using var runner = WasiHosts.Create(parse.GetValue(runtime)!, session.ModuleCacheDir, session.Config.Root);
-            var result = python.Run(runner, parse.GetValue(pythonArgs) ?? [], inheritStdio: true, timeout: TimeSpan.FromHours(24));
+            var target = ExecTargets.Resolve(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with, snapshot, app, appMain));
+            using var runner = WasiHosts.Create(parse.GetValue(runtime)!, target.ModuleCacheDir, target.ProjectRoot);
+            var result = target.Python.Run(runner, parse.GetValue(pythonArgs) ?? [], inheritStdio: true, timeout: TimeSpan.FromHours(24));
             if (result.Trap is not null) stderr.WriteLine($"wasipy: python.wasm trapped: {result.Trap}");
             if (parse.GetValue(timing)) stderr.WriteLine($"wasipy: guest time {result.GuestTime.TotalMilliseconds:0.0} ms");
             return Task.FromResult(result.ExitCode);
