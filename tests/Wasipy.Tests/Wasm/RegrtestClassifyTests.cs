@@ -10,6 +10,7 @@ public class RegrtestClassifyTests
     [InlineData(0, "test_tk skipped -- No module named '_tkinter'\n\n== Tests result: SUCCESS ==\n\n1 test skipped:\n    test_tk\n", TestStatus.Skipped)]
     [InlineData(2, "test_os failed (2 errors)\n\n== Tests result: FAILURE ==\n", TestStatus.Failed)]
     [InlineData(1, "== Tests result: SUCCESS ==\n", TestStatus.Failed)]
+    [InlineData(4, "test_curses skipped -- Use of the 'curses' resource not enabled\n\n== Tests result: NO TESTS RAN ==\n", TestStatus.Skipped)]
     public void Regrtest_output_and_exit_code_give_the_status(int exitCode, string stdout, TestStatus expected)
     {
         Assert.Equal(expected, RegrtestRunner.Classify(new WasiResult(exitCode, stdout, "", null)));
