@@ -33,5 +33,17 @@ public static class KeyDifference
     }
 
     private static string Word(Change c) =>
-        c.Before is null ? $"{c.Label} added" : c.After is null ? $"{c.Label} removed" : $"{c.Label} changed";
+        c.Before is null ? $"{c.Label} added" : c.After is null ? $"{c.Label} removed" : $"{c.Label} changed{WordsChanged(c.Before, c.After)}";
+
+    /// <summary>": a → b" for a command whose words changed (a configure flag), when only a few did.</summary>
+    private static string WordsChanged(string before, string after)
+    {
+        var (old, now) = (before.Split((char[])[' ', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries), after.Split((char[])[' ', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries));
+        var removed = old.Except(now).ToList();
+        var added = now.Except(old).ToList();
+        if (removed.Count + added.Count is 0 or > 4 || removed.Concat(added).Any(w => w.Length > 80)) return "";
+        return removed.Count == 0 ? $": added {string.Join(" ", added)}"
+            : added.Count == 0 ? $": removed {string.Join(" ", removed)}"
+            : $": {string.Join(" ", removed)} → {string.Join(" ", added)}";
+    }
 }
