@@ -41,7 +41,7 @@ public static class KeyDifference
         var (old, now) = (before.Split((char[])[' ', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries), after.Split((char[])[' ', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries));
         var removed = old.Except(now).ToList();
         var added = now.Except(old).ToList();
-        if (removed.Count + added.Count is 0 or > 4 || removed.Concat(added).Any(w => w.Length > 80)) return "";
+        if (removed.Count + added.Count is 0 or > 4 || removed.Concat(added).Any(w => w.Length > 60)) return "";
         return removed.Count == 0 ? $": added {string.Join(" ", added)}"
             : added.Count == 0 ? $": removed {string.Join(" ", removed)}"
             : $": {string.Join(" ", removed)} → {string.Join(" ", added)}";

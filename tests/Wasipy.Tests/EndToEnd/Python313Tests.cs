@@ -12,8 +12,11 @@ namespace Wasipy.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public class Python313Tests(CPythonBuilds builds, ITestOutputHelper output)
 {
+    // time.sleep uses clock_nanosleep(TIMER_ABSTIME): hosts/node/run.mjs turns Node's absolute clock waits into
+    // relative ones, without which it sleeps for ever under node:wasi.
     private const string AsyncProgram = """
-        import asyncio
+        import asyncio, time
+        time.sleep(0.01)
         async def work(n):
             await asyncio.sleep(0.001 * n)
             return n * n
@@ -41,8 +44,10 @@ public class Python313Tests(CPythonBuilds builds, ITestOutputHelper output)
         Assert.Equal($"{version} 1 \"ok\"", result.Stdout.Trim());
         Assert.True(new FileInfo(python.WasmPath).Length < 25 * 1024 * 1024, "the packed 3.13 python.wasm should stay under 25 MB");
 
-        // asyncio's event loop runs without socketpair (patches/3.13/0001), under both hosts.
+        // asyncio's event loop runs without socketpair (patches/3.13/0001), and time.sleep returns, under both hosts.
         using var node = WasiHosts.Create(WasiHosts.Node, session.ModuleCacheDir, session.Config.Root);
+        var quick = new WasiRun { WasmPath = python.WasmPath, Args = ["python", "-c", "import time; time.sleep(0.05); print('slept')"], Timeout = TimeSpan.FromSeconds(30) };
+        Assert.Equal("slept", node.Run(quick).Stdout.Trim());
         foreach (var host in new IWasiHost[] { runner, node })
         {
             var loop = python.Run(host, ["-c", AsyncProgram]);
