@@ -113,8 +113,8 @@ public class BadInputTests
         Assert.Contains("has a space or quote in it, and CPython's configure and make cannot build there", stderr);
     }
 
-    [Fact]
-    public async Task A_fifo_or_a_dangling_link_in_the_source_folder_is_a_message_not_a_hang()
+    /// <summary>A project that builds from a --source checkout holding a README and a dangling link.</summary>
+    private static (TempDir Dir, string Recipe) CheckoutProject()
     {
         var (dir, path) = Project(steps: """
               - name: fetch
@@ -123,9 +123,16 @@ public class BadInputTests
                 uses: extract
                 with: { to: "{{ dirs.build }}/src" }
             """);
-        using var _ = dir;
         dir.File("checkout/README", "r");
         File.CreateSymbolicLink(dir.Combine("checkout", "dangling"), "/nonexistent/target");
+        return (dir, path);
+    }
+
+    [Fact]
+    public async Task A_fifo_or_a_dangling_link_in_the_source_folder_is_a_message_not_a_hang()
+    {
+        var (dir, path) = CheckoutProject();
+        using var _ = dir;
         var (made, output) = await Wasipy.Processes.ShellRunner.CaptureAsync("mkfifo checkout/pipe", dir.Path, CancellationToken.None);
         Assert.True(made == 0, output);
 
@@ -138,16 +145,8 @@ public class BadInputTests
     [Fact]
     public async Task A_dangling_link_alone_in_the_source_folder_is_copied_as_a_link()
     {
-        var (dir, path) = Project(steps: """
-              - name: fetch
-                uses: fetch
-              - name: extract
-                uses: extract
-                with: { to: "{{ dirs.build }}/src" }
-            """);
+        var (dir, path) = CheckoutProject();
         using var _ = dir;
-        dir.File("checkout/README", "r");
-        File.CreateSymbolicLink(dir.Combine("checkout", "dangling"), "/nonexistent/target");
 
         var (exit, stderr) = await Run("run", path, "--source", dir.Combine("checkout"));
 
