@@ -80,7 +80,14 @@ public static class WasipyCli
         exec.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
             var target = ExecTargets.Resolve(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with, snapshot, app, appMain));
-            using var runner = WasiHosts.Create(parse.GetValue(runtime)!, target.ModuleCacheDir, target.ProjectRoot);
+            // The user's program runs as long as it takes (no time-limit checks: faster); Ctrl-C or SIGTERM ends
+            // wasipy and with it the guest, and any node process group it started.
+            using var runner = WasiHosts.Create(parse.GetValue(runtime)!, target.ModuleCacheDir, target.ProjectRoot, timeLimits: false);
+            using var stop = signals.Token.Register(() =>
+            {
+                Processes.ProcessGroup.KillAll();
+                Environment.Exit(signals.ExitCode);
+            });
             var result = target.Python.Run(runner, parse.GetValue(pythonArgs) ?? [], inheritStdio: true, timeout: TimeSpan.FromHours(24));
             if (result.Trap is not null) stderr.WriteLine($"wasipy: python.wasm trapped: {result.Trap}");
             if (parse.GetValue(timing)) stderr.WriteLine($"wasipy: guest time {result.GuestTime.TotalMilliseconds:0.0} ms");

@@ -87,6 +87,21 @@ public class WasiRunnerTests
     }
 
     [Fact]
+    public void A_runner_without_time_limits_runs_the_same_module_from_a_cache_file_of_its_own()
+    {
+        using var dir = new TempDir();
+        var wasm = Wasm(dir, HelloWat);
+        using (var limited = new WasiRunner(dir.Combine("cache")))
+            Assert.Equal(1, limited.Run(new WasiRun { WasmPath = wasm, Args = ["x"] }).ExitCode);
+        using (var unlimited = new WasiRunner(dir.Combine("cache"), timeLimits: false))
+            Assert.Equal(1, unlimited.Run(new WasiRun { WasmPath = wasm, Args = ["x"] }).ExitCode);
+
+        var files = Directory.GetFiles(dir.Combine("cache"), "*.cwasm").Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(2, files.Count);
+        Assert.Single(files, f => f!.EndsWith(".wasmtime-50-unlimited.cwasm", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_compiled_module_is_cached_on_disk_and_reused()
     {
         using var dir = new TempDir();
