@@ -41,7 +41,7 @@ public static class ExecTargets
         var smoke = UnitPlanner.SmokeStep(UnitPlanner.Plan(session))
                     ?? throw new WasipyException($"{session.Config.FilePath} has no smoke-test step, so wasipy does not know where python.wasm is", 2);
         var python = SmokeTestAction.PythonFor(smoke);
-        var target = new Target(python.WasmPath, python.HostPrefix, python.GuestPrefix, session.ModuleCacheDir, session.Config.Root);
+        var target = new Target(python.WasmPath, python.HostPrefix, python.GuestPrefix, session.Dirs.ModuleCache, session.Config.Root);
         if (File.Exists(target.WasmPath))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(cached)!);

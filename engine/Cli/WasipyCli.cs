@@ -39,7 +39,7 @@ public static class WasipyCli
         run.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
             var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, jobs, toolchain, stdlib, with, snapshot, app, appMain));
-            stdout.WriteLine($"wasipy: CPython {session.Recipe.Version}, stdlib {session.Stdlib}, toolchain '{session.ToolchainName}', in {session.BuildDir}");
+            stdout.WriteLine($"wasipy: CPython {session.Recipe.Version}, stdlib {session.Stdlib}, toolchain '{session.ToolchainName}', in {session.Dirs.Build}");
             var clock = Stopwatch.StartNew();
             var outcomes = await reporter.ShowAsync(() => new PipelineRunner(session, reporter).RunAsync(signals.Token));
             var ran = outcomes.Count(o => o.Status == StepStatus.Done);

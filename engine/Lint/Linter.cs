@@ -63,7 +63,7 @@ public sealed class Linter(string recipesDir, string? configPath, TextWriter out
             foreach (var patch in Directory.GetFiles(patchesDir, "*.patch", SearchOption.AllDirectories).Select(Path.GetFullPath).Order(StringComparer.Ordinal))
                 if (!used.Contains(patch)) Bad($"{patch}: no recipe uses this patch; list it under a recipe's patches or delete it");
 
-        var downloads = anySession?.DownloadsDir;
+        var downloads = anySession?.Dirs.Downloads;
         foreach (var (recipe, source, patches) in sources.Where(s => s.Patches.Count > 0))
         {
             var archive = source.Git is { } git

@@ -28,11 +28,6 @@ public sealed record BuildSession
     /// <summary>The user's code folder for site-packages ("" for none).</summary>
     public required string AppDir { get; init; }
 
-    public string BuildDir => Dirs.Build;
-    public string DownloadsDir => Dirs.Downloads;
-    public string LogsDir => Dirs.Logs;
-    public string StampDir => Dirs.Stamps;
-    public string ModuleCacheDir => Dirs.ModuleCache;
 
     public static BuildSession Open(BuildOptions options)
     {
@@ -116,7 +111,7 @@ public sealed record BuildSession
         };
         model["dist"] = snapshot ? stdlibMode + "-snapshot" : stdlibMode;
         var appDir = options.AppDir is { } d ? Path.GetFullPath(d)
-            : recipe.App.Dir is { } r ? Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(recipe.FilePath))!, r)) : "";
+            : recipe.App.Dir is { } r ? RecipeLoader.RelativeToRecipe(recipe.FilePath, [r])[0] : "";
         if (appDir.Length > 0 && !Directory.Exists(appDir))
             throw new WasipyException($"--app {appDir}: no such folder", 2);
         var appMain = options.AppMain ?? recipe.App.Main ?? "";

@@ -12,7 +12,7 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
     public async Task<IReadOnlyList<StepOutcome>> RunAsync(CancellationToken cancellation)
     {
         var units = UnitPlanner.Plan(session);
-        using var exclusive = await DirectoryLock.AcquireAsync(session.BuildDir, Console.Error.WriteLine, cancellation);
+        using var exclusive = await DirectoryLock.AcquireAsync(session.Dirs.Build, Console.Error.WriteLine, cancellation);
         using var services = new ActionServices(session, http);
         return await new UnitExecutor(session, services, reporter).RunAsync(units, cancellation);
     }

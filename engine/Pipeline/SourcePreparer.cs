@@ -11,7 +11,7 @@ public static class SourcePreparer
     {
         if (source.Git is { } git)
         {
-            var checkout = await GitFetcher.FetchAsync(git, session.DownloadsDir, session.MirrorDirs, log.WriteLine, cancellation);
+            var checkout = await GitFetcher.FetchAsync(git, session.Dirs.Downloads, session.MirrorDirs, log.WriteLine, cancellation);
             log.WriteLine($"copying {checkout} to {source.Directory} (without .git)");
             FileSystem.CopyTree(checkout, source.Directory);
         }

@@ -170,7 +170,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
     {
         if (!_fingerprints.TryGetValue(command, out var value))
         {
-            var (exit, output) = await ShellRunner.CaptureAsync(command, session.BuildDir, cancellation);
+            var (exit, output) = await ShellRunner.CaptureAsync(command, session.Dirs.Build, cancellation);
             _fingerprints[command] = value = $"{exit}\n{output}";
         }
         return value;

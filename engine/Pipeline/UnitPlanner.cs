@@ -35,7 +35,7 @@ public static class UnitPlanner
                 StampName = spec.Name,
                 StampDir = session.Dirs.Stamps,
                 LogPath = Path.Combine(session.Dirs.Logs, spec.Name + ".log"),
-                WorkingDirectory = spec.Cwd is null || !enabled ? session.BuildDir : PathOf(spec.Cwd, "cwd"),
+                WorkingDirectory = spec.Cwd is null || !enabled ? session.Dirs.Build : PathOf(spec.Cwd, "cwd"),
                 Enabled = enabled,
                 Action = action,
                 Retry = spec.Retry,

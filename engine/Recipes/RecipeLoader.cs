@@ -28,10 +28,7 @@ public static partial class RecipeLoader
         if (library.Source is not null) ValidateSource(file, library.Source, library.Patches);
         else if (library.Inputs.Count == 0)
             throw file.Error("a library needs a source archive (source) or project files to build from (inputs)", "name");
-        var libraryDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        for (var i = 0; i < library.Inputs.Count; i++)
-            if (!File.Exists(Path.Combine(libraryDir, library.Inputs[i])))
-                throw file.Error($"input '{library.Inputs[i]}' not found; paths are relative to the recipe's folder", "inputs", i.ToString());
+        ValidateInputs(file, library.Inputs);
         return library;
     }
 
@@ -55,10 +52,7 @@ public static partial class RecipeLoader
             if (!SymbolPattern().IsMatch(symbol))
                 throw file.Error($"init symbol '{symbol}' of {module} is not a C identifier like PyInit_{module.Split('.')[^1]}", "modules", module);
         }
-        var packageDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        for (var i = 0; i < package.Inputs.Count; i++)
-            if (!File.Exists(Path.Combine(packageDir, package.Inputs[i])))
-                throw file.Error($"input '{package.Inputs[i]}' not found; paths are relative to the recipe's folder", "inputs", i.ToString());
+        ValidateInputs(file, package.Inputs);
         if (package.Modules.Count > 0 && package.Build.Count == 0)
             throw file.Error("a package with extension modules needs build commands that put their objects into {{ pkg.archive }}", "build");
         return package;
@@ -192,15 +186,26 @@ public static partial class RecipeLoader
         }
     }
 
+    private static void ValidateInputs(YamlFile file, IReadOnlyList<string> inputs)
+    {
+        var resolved = RelativeToRecipe(file.Path, inputs);
+        for (var i = 0; i < inputs.Count; i++)
+            if (!File.Exists(resolved[i]))
+                throw file.Error($"input '{inputs[i]}' not found; paths are relative to the recipe's folder", "inputs", i.ToString());
+    }
+
     /// <summary>Patch paths in a recipe are relative to the recipe's own folder.</summary>
     public static string ResolvePatch(string recipeDir, string patch) => Path.GetFullPath(Path.Combine(recipeDir, patch));
 
     public static IReadOnlyList<string> PatchPaths(Recipe recipe) => PatchPaths(recipe.FilePath, recipe.Patches);
 
-    public static IReadOnlyList<string> PatchPaths(string recipePath, IReadOnlyList<string> patches)
+    public static IReadOnlyList<string> PatchPaths(string recipePath, IReadOnlyList<string> patches) => RelativeToRecipe(recipePath, patches);
+
+    /// <summary>Paths a recipe names (patches, inputs, its app folder) are relative to the recipe's own folder.</summary>
+    public static IReadOnlyList<string> RelativeToRecipe(string recipePath, IEnumerable<string> paths)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(recipePath))!;
-        return patches.Select(p => ResolvePatch(dir, p)).ToList();
+        return paths.Select(p => ResolvePatch(dir, p)).ToList();
     }
 
     [GeneratedRegex(@"^3\.\d+\.\d+([abc]|rc)?\d*$")]

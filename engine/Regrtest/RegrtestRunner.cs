@@ -41,7 +41,7 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
         string Render(string t, string what) => Path.GetFullPath(TemplateRenderer.Render(t, session.Model, Quoting.None, $"{session.Config.FilePath}: regrtest.{what}"));
         var wasm = Render(config.Wasm, "wasm");
         var maps = config.Map.Select((m, i) => Render(m, $"map[{i}]")).ToList();
-        var logs = Path.Combine(session.LogsDir, "regrtest");
+        var logs = Path.Combine(session.Dirs.Logs, "regrtest");
         Directory.CreateDirectory(logs);
         var timeout = TimeSpan.FromSeconds(request.TimeoutSeconds ?? recipe.TimeoutSeconds);
         // A cause from known_failures first; a test only in expected_failures is "expected (see the recipe)".
@@ -50,7 +50,7 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
             .GroupBy(e => e.Test).ToDictionary(g => g.Key, g => g.First().Cause);
 
         var unittest = recipe.Runner == RegrtestSpec.Unittest;
-        using var runner = WasiHosts.Create(runtime, session.ModuleCacheDir, session.Config.Root);
+        using var runner = WasiHosts.Create(runtime, session.Dirs.ModuleCache, session.Config.Root);
         var outcomes = new ConcurrentBag<TestOutcome>();
         var printing = new Lock();
         Parallel.ForEach(tests, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs) }, test =>
@@ -106,7 +106,7 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
     /// <summary>Every test module of the source's Lib/test: test_*.py files and test_* packages.</summary>
     private IReadOnlyList<string> Discover()
     {
-        var dir = Path.Combine(session.BuildDir, "src", "Lib", "test");
+        var dir = Path.Combine(session.Dirs.Build, "src", "Lib", "test");
         if (!Directory.Exists(dir))
             throw new WasipyException($"{dir} does not exist: build the recipe first (wasipy run)", 1);
         return Directory.GetFiles(dir, "test_*.py").Select(Path.GetFileNameWithoutExtension)

@@ -13,7 +13,7 @@ public sealed class ActionServices(BuildSession session, HttpClient? http = null
     private WasiRunner? _wasi;
 
     public SourceFetcher Fetcher(Action<string> log) =>
-        new(_http.Value, session.DownloadsDir, session.MirrorDirs, Retry, log);
+        new(_http.Value, session.Dirs.Downloads, session.MirrorDirs, Retry, log);
 
     private RetrySettings Retry => RetrySettings.Default with
     {
@@ -21,7 +21,7 @@ public sealed class ActionServices(BuildSession session, HttpClient? http = null
         IdleTimeout = TimeSpan.FromSeconds(session.Config.Downloads.IdleTimeoutSeconds),
     };
 
-    public WasiRunner Wasi => _wasi ??= new WasiRunner(session.ModuleCacheDir);
+    public WasiRunner Wasi => _wasi ??= new WasiRunner(session.Dirs.ModuleCache);
 
     public void Dispose()
     {

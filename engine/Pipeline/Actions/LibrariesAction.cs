@@ -44,7 +44,7 @@ public sealed class LibrariesAction : IExpandingAction
     {
         var dirs = session.Dirs;
         var sourceDir = Path.Combine(dirs.Libs, "src", lib.Name);
-        var inputs = lib.Inputs.Select(i => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(lib.FilePath))!, i))).ToList();
+        var inputs = RecipeLoader.RelativeToRecipe(lib.FilePath, lib.Inputs);
         var model = new ScriptObject
         {
             ["lib"] = new ScriptObject

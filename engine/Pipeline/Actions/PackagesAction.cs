@@ -77,7 +77,7 @@ public sealed class PackagesAction : IExpandingAction
             Commands = [ShellQuote.Quote("rm") + " -rf " + ShellQuote.Quote(output) + " && mkdir -p " + ShellQuote.Quote(output),
                 .. package.Build.Select((c, i) => Shell(c, $"build[{i}]"))],
             WorkingDirectory = src,
-            Inputs = package.Inputs.Select(i => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(package.FilePath))!, i))).ToList(),
+            Inputs = RecipeLoader.RelativeToRecipe(package.FilePath, package.Inputs),
             Environment = env,
             Outputs = [.. package.Modules.Count > 0 ? [Archive(dirs, package.Name)] : Array.Empty<string>(), .. site],
         };

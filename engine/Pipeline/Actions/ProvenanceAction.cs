@@ -22,7 +22,7 @@ public sealed class ProvenanceAction : IBuiltinAction
     {
         var s = c.Session;
         var dir = c.Param("dir");
-        var (_, compiler) = await ShellRunner.CaptureAsync($"{TemplatesCc(s)} --version", s.BuildDir, cancellation);
+        var (_, compiler) = await ShellRunner.CaptureAsync($"{TemplatesCc(s)} --version", s.Dirs.Build, cancellation);
         var manifest = new
         {
             cpython = new

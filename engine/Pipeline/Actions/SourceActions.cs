@@ -11,7 +11,7 @@ namespace Wasipy.Pipeline.Actions;
 internal static class CPythonSource
 {
     public static FetchRequest Request(BuildSession s) => new(s.Recipe.Source.Urls, s.Recipe.Source.Sha256, s.Recipe.Source.CacheFileName);
-    public static string ArchivePath(BuildSession s) => Path.Combine(s.DownloadsDir, s.Recipe.Source.CacheFileName);
+    public static string ArchivePath(BuildSession s) => Path.Combine(s.Dirs.Downloads, s.Recipe.Source.CacheFileName);
     public static string? Local(BuildSession s) => s.Options.SourceDir is { } dir ? Path.GetFullPath(dir) : null;
 
     public static void AddToKey(BuildSession s, CacheKey.Builder key)

@@ -49,7 +49,7 @@ public class PackagesTests(CPythonBuilds builds, ITestOutputHelper output)
 
         foreach (var host in WasiHosts.Names)
         {
-            using var runner = WasiHosts.Create(host, session.ModuleCacheDir, session.Config.Root);
+            using var runner = WasiHosts.Create(host, session.Dirs.ModuleCache, session.Config.Root);
             var result = python.Run(runner, ["-c", Program]);
             Assert.True(result.Succeeded, $"{host}: {result.Stderr}{result.Trap}");
             Assert.Equal(Expected.Trim(), result.Stdout.Trim());

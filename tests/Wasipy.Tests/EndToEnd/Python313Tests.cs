@@ -36,7 +36,7 @@ public class Python313Tests(CPythonBuilds builds, ITestOutputHelper output)
     {
         var (session, python, _) = await builds.BuildAsync(recipe, output);
         Assert.Equal("", python.HostPrefix);
-        Assert.EndsWith(Path.Combine("build", version), session.BuildDir);
+        Assert.EndsWith(Path.Combine("build", version), session.Dirs.Build);
         var runner = builds.Wasmtime;
         var result = python.Run(runner, ["-c",
             "import sys, json, sqlite3, lzma; print(sys.version.split()[0], sqlite3.connect(':memory:').execute('select 1').fetchone()[0], json.dumps(lzma.decompress(lzma.compress(b'ok')).decode()))"]);
@@ -45,7 +45,7 @@ public class Python313Tests(CPythonBuilds builds, ITestOutputHelper output)
         Assert.True(new FileInfo(python.WasmPath).Length < 25 * 1024 * 1024, "the packed 3.13 python.wasm should stay under 25 MB");
 
         // asyncio's event loop runs without socketpair (patches/3.13/0001), and time.sleep returns, under both hosts.
-        using var node = WasiHosts.Create(WasiHosts.Node, session.ModuleCacheDir, session.Config.Root);
+        using var node = WasiHosts.Create(WasiHosts.Node, session.Dirs.ModuleCache, session.Config.Root);
         var quick = new WasiRun { WasmPath = python.WasmPath, Args = ["python", "-c", "import time; time.sleep(0.05); print('slept')"], Timeout = TimeSpan.FromSeconds(30) };
         Assert.Equal("slept", node.Run(quick).Stdout.Trim());
         foreach (var host in new IWasiHost[] { runner, node })
