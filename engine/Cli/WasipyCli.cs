@@ -75,6 +75,33 @@ public static class WasipyCli
             return Task.FromResult(0);
         }));
 
+        var keep = new Option<bool>("--keep") { Description = "Keep the scratch copy and its build even when the rebuild is identical" };
+        var verify = new Command("verify", "Build, rebuild from nothing in a scratch copy of the project, and compare what ships byte for byte") { recipe, config, source, mirror, jobs, toolchain, stdlib, with, snapshot, app, appMain, keep };
+        verify.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
+        {
+            var session = BuildSession.Open(Options(parse, recipe, config, source, mirror, jobs, toolchain, stdlib, with, snapshot, app, appMain));
+            stdout.WriteLine($"wasipy: building CPython {session.Recipe.Version} ({session.Stdlib}) in {session.Dirs.Build}");
+            await reporter.ShowAsync(() => new PipelineRunner(session, reporter).RunAsync(signals.Token));
+            var scratch = Verify.Reproducibility.ScratchRoot(session);
+            var rebuild = BuildSession.Open(Verify.Reproducibility.PrepareScratch(session, scratch));
+            stdout.WriteLine($"wasipy: rebuilding from nothing in {rebuild.Dirs.Build}");
+            var clock = Stopwatch.StartNew();
+            await reporter.ShowAsync(() => new PipelineRunner(rebuild, reporter).RunAsync(signals.Token));
+            var dist = Path.Combine("dist", session.Model["dist"]?.ToString() ?? session.Stdlib);
+            var result = Verify.Reproducibility.Compare(Path.Combine(session.Dirs.Build, dist), Path.Combine(rebuild.Dirs.Build, dist));
+            stdout.WriteLine($"wasipy: rebuilt in {ConsoleReporter.Format(clock.Elapsed)}; compared {dist}/ (not {string.Join(", ", Verify.Reproducibility.NotCompared)}: they name the build folder's step keys)");
+            foreach (var (file, sha) in result.Identical) stdout.WriteLine($"  same     {sha}  {file}");
+            foreach (var d in result.Differences) stdout.WriteLine($"  DIFFERS  {d.Built ?? "(missing)"} vs {d.Rebuilt ?? "(missing)"}  {d.File}");
+            if (result.Reproducible)
+            {
+                stdout.WriteLine($"reproducible: {result.Identical.Count} file(s) byte-identical");
+                if (!parse.GetValue(keep)) Directory.Delete(scratch, recursive: true);
+                return 0;
+            }
+            stdout.WriteLine($"not reproducible: {result.Differences.Count} file(s) differ; both builds are kept: {session.Dirs.Build}/{dist} and {rebuild.Dirs.Build}/{dist}");
+            return 1;
+        }));
+
         var pythonArgs = new Argument<string[]>("args") { Description = "Arguments for python, after --", Arity = ArgumentArity.ZeroOrMore };
         var exec = new Command("exec", "Run the built python.wasm (in-process Wasmtime) with its install prefix mapped") { recipe, config, toolchain, stdlib, with, snapshot, app, appMain, runtime, timing, pythonArgs };
         exec.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
@@ -152,7 +179,7 @@ public static class WasipyCli
             return Task.FromResult(0);
         }));
 
-        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, plan, why, lint, exec, test, scaffold, matrix, schema, verbose };
+        var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes") { run, plan, why, verify, lint, exec, test, scaffold, matrix, schema, verbose };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -36,7 +36,7 @@ public sealed record BuildSession
         var configPath = options.ConfigPath ?? ProjectLoader.Find(Path.GetDirectoryName(Path.GetFullPath(options.RecipePath))!);
         var config = ProjectLoader.Load(configPath, actions.Signatures);
         var environment = options.Environment ?? ReadEnvironment();
-        var toolchainName = ChooseToolchain(config, options.Toolchain, environment);
+        var toolchainName = ChooseToolchain(config, options.Toolchain ?? recipe.Toolchain, environment, recipe);
         var (stdlibMode, stdlibSpec) = StdlibMode(config, recipe, options);
         var jobs = options.Jobs ?? (config.Jobs > 0 ? config.Jobs : System.Environment.ProcessorCount);
 
@@ -61,19 +61,8 @@ public sealed record BuildSession
         string RenderPath(string template, string origin) =>
             Path.GetFullPath(Path.Combine(config.Root, TemplateRenderer.Render(template, model, Quoting.None, origin)));
         var toolchain = config.Toolchains[toolchainName];
-        string RenderTool(string template, string key) =>
-            TemplateRenderer.Render(template, model, Quoting.None, $"{config.FilePath}: toolchains.{toolchainName}.{key}");
-        model["toolchain"] = new ScriptObject
-        {
-            ["name"] = toolchainName,
-            ["ensure"] = RenderTool(toolchain.Ensure, "ensure"),
-            ["cc"] = RenderTool(toolchain.Cc, "cc"),
-            ["cxx"] = RenderTool(toolchain.Cxx ?? toolchain.Cc, "cxx"),
-            ["ar"] = RenderTool(toolchain.Ar, "ar"),
-            ["ranlib"] = RenderTool(toolchain.Ranlib, "ranlib"),
-            ["strip"] = RenderTool(toolchain.Strip, "strip"),
-        };
-
+        var toolchainModel = new ScriptObject { ["name"] = toolchainName, ["threads"] = toolchain.Threads };
+        model["toolchain"] = toolchainModel;
         var buildDirs = new BuildDirs
         {
             Project = config.Root,
@@ -81,6 +70,18 @@ public sealed record BuildSession
             Downloads = RenderPath(config.Directories.Downloads, $"{config.FilePath}: directories.downloads"),
             Libs = RenderPath(config.Directories.Libs, $"{config.FilePath}: directories.libs"),
         };
+        foreach (var (name, path) in buildDirs.ForTemplates) dirs[name] = path;
+        // The tools' templates may name dirs.sysroot (a toolchain that builds its own C library).
+        string RenderTool(string template, string key) =>
+            TemplateRenderer.Render(template, model, Quoting.None, $"{config.FilePath}: toolchains.{toolchainName}.{key}");
+        toolchainModel["sysroot"] = toolchain.Sysroot is { } sysrootRecipe ? Path.GetFullPath(Path.Combine(config.Root, sysrootRecipe)) : "";
+        toolchainModel["ensure"] = RenderTool(toolchain.Ensure, "ensure");
+        toolchainModel["cc"] = RenderTool(toolchain.Cc, "cc");
+        toolchainModel["cxx"] = RenderTool(toolchain.Cxx ?? toolchain.Cc, "cxx");
+        toolchainModel["ar"] = RenderTool(toolchain.Ar, "ar");
+        toolchainModel["ranlib"] = RenderTool(toolchain.Ranlib, "ranlib");
+        toolchainModel["strip"] = RenderTool(toolchain.Strip, "strip");
+
         foreach (var (name, path) in buildDirs.ForTemplates) dirs[name] = path;
         foreach (var (what, path) in new[] { ("directories.build", buildDirs.Build), ("directories.downloads", buildDirs.Downloads), ("directories.libs", buildDirs.Libs) })
         {
@@ -130,13 +131,15 @@ public sealed record BuildSession
         };
     }
 
-    /// <summary>--toolchain if given; else the first whose when_env variable is set; else the first without when_env.</summary>
-    internal static string ChooseToolchain(ProjectConfig config, string? requested, IReadOnlyDictionary<string, string> environment)
+    /// <summary>--toolchain or the recipe's toolchain if given; else the first whose when_env variable is set; else the
+    /// first without when_env.</summary>
+    internal static string ChooseToolchain(ProjectConfig config, string? requested, IReadOnlyDictionary<string, string> environment, Recipe? recipe = null)
     {
         if (requested is not null)
-            return config.Toolchains.ContainsKey(requested)
-                ? requested
-                : throw new WasipyException($"unknown toolchain '{requested}'; {config.FilePath} defines: {string.Join(", ", config.Toolchains.Keys)}", 2);
+            return config.Toolchains.ContainsKey(requested) ? requested
+                : recipe?.Toolchain == requested && recipe is not null
+                    ? throw Yaml.YamlFile.Read(recipe.FilePath).Error($"toolchain '{requested}' is not defined in {config.FilePath} (it defines: {string.Join(", ", config.Toolchains.Keys)})", "toolchain")
+                    : throw new WasipyException($"unknown toolchain '{requested}'; {config.FilePath} defines: {string.Join(", ", config.Toolchains.Keys)}", 2);
         foreach (var (name, spec) in config.Toolchains)
             if (spec.WhenEnv is { } variable && environment.TryGetValue(variable, out var value) && value.Length > 0)
                 return name;
@@ -167,6 +170,7 @@ public sealed record BuildSession
     private static ScriptObject RecipeModel(Recipe recipe) => new()
     {
         ["version"] = recipe.Version,
+        ["variant"] = recipe.Variant ?? "",
         ["major_minor"] = recipe.MajorMinor,
         ["source"] = new ScriptObject
         {

@@ -7,13 +7,16 @@ namespace Wasipy.Pipeline;
 /// <summary>A unit's source: fetched into the download cache (verified), unpacked into its folder, patched.</summary>
 public static class SourcePreparer
 {
-    public static async Task PrepareAsync(UnitSource source, SourceFetcher fetcher, BuildSession session, StepLog log, CancellationToken cancellation)
+    /// <summary>Fetches, unpacks and patches the unit's source; returns the source's date (SOURCE_DATE_EPOCH), if it has one.</summary>
+    public static async Task<long?> PrepareAsync(UnitSource source, SourceFetcher fetcher, BuildSession session, StepLog log, CancellationToken cancellation)
     {
+        long? date = null;
         if (source.Git is { } git)
         {
             var checkout = await GitFetcher.FetchAsync(git, session.Dirs.Downloads, session.MirrorDirs, log.WriteLine, cancellation);
             log.WriteLine($"copying {checkout} to {source.Directory} (without .git)");
             FileSystem.CopyTree(checkout, source.Directory);
+            date = await SourceDate.OfGitCheckoutAsync(checkout, cancellation);
         }
         else if (source.Request is null)
         {
@@ -24,7 +27,9 @@ public static class SourcePreparer
             var archive = await fetcher.FetchAsync(source.Request, cancellation);
             log.WriteLine($"extracting {archive} to {source.Directory}");
             ArchiveExtractor.Extract(archive, source.Directory, source.Request.AcceptedHashes);
+            date = SourceDate.OfArchive(archive);
         }
         await PatchApplier.ApplyAsync(source.Patches, source.Directory, log, cancellation);
+        return date;
     }
 }

@@ -195,13 +195,22 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
 
     private async Task RunAttemptAsync(BuildUnit unit, StepLog log, CancellationToken cancellation)
     {
-        if (unit.Source is { } source)
-            await SourcePreparer.PrepareAsync(source, services.Fetcher(log.WriteLine), session, log, cancellation);
+        // SOURCE_DATE_EPOCH: a library's or package's own source date; a pipeline step's is CPython's source (once
+        // fetched). It is not in the key: the sources it comes from are. A value the user set is kept.
+        var date = unit.Source is { } source
+            ? await SourcePreparer.PrepareAsync(source, services.Fetcher(log.WriteLine), session, log, cancellation)
+            : CPythonSource.Local(session) is null && File.Exists(CPythonSource.ArchivePath(session)) ? SourceDate.OfArchive(CPythonSource.ArchivePath(session)) : null;
+        var environment = unit.Environment;
+        if (date is { } seconds && !session.Environment.ContainsKey(SourceDate.Variable))
+        {
+            environment = new Dictionary<string, string>(unit.Environment) { [SourceDate.Variable] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            log.WriteLine($"# {SourceDate.Variable}={seconds} ({DateTimeOffset.FromUnixTimeSeconds(seconds):yyyy-MM-dd HH:mm:ss} UTC, the source's date)");
+        }
         if (unit.Action is { } action)
             await action.RunAsync(new ActionContext(session, unit, services) { Keys = _keys }, log, cancellation);
         if (unit.Commands.Count > 0 || unit.Files.Count > 0)
             await ShellRunner.RunScriptAsync(unit.Title, unit.Files, unit.Commands, unit.WorkingDirectory,
-                session.Environment, unit.Environment, log, cancellation);
+                session.Environment, environment, log, cancellation);
     }
 
     /// <summary>The unit's `retry:` as a Polly pipeline: a failure it names runs the unit again after the delay.</summary>

@@ -54,6 +54,11 @@ public sealed record ToolchainSpec
     /// <summary>llvm-strip, to drop debug info from the wasm that ships.</summary>
     public required string Strip { get; init; }
     public string Description { get; init; } = "";
+    /// <summary>A library recipe (relative to wasipy.yaml) that builds this toolchain's C library into dirs.sysroot
+    /// before anything else (e.g. wasi-libc for wasm32-wasi-threads); its key goes into every unit that compiles.</summary>
+    public string? Sysroot { get; init; }
+    /// <summary>Whether code built with it uses threads (wasm32-wasi-threads); templates see toolchain.threads.</summary>
+    public bool Threads { get; init; }
 }
 
 public sealed record StepSpec

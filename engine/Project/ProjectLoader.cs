@@ -41,6 +41,9 @@ public static partial class ProjectLoader
             throw file.Error("stdlib_modes is empty: define at least one way to ship the standard library (e.g. packed: { embedded: true })", "stdlib_modes");
         if (config.Toolchains.Count == 0)
             throw file.Error("toolchains is empty: define at least one (cc, ar, ranlib)", "toolchains");
+        foreach (var (name, toolchain) in config.Toolchains)
+            if (toolchain.Sysroot is { } sysroot && !File.Exists(Path.Combine(config.Root, sysroot)))
+                throw file.Error($"toolchain '{name}': sysroot recipe '{sysroot}' not found; the path is relative to this file's folder", "toolchains", name, "sysroot");
         if (config.Steps.Count == 0)
             throw file.Error("steps is empty: the pipeline needs at least one step", "steps");
         var names = new HashSet<string>();

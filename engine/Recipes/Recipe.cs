@@ -5,6 +5,10 @@ public sealed record Recipe
 {
     /// <summary>Full version, e.g. "3.11.2".</summary>
     public required string Version { get; init; }
+    /// <summary>A build variant of that version (e.g. "threads"): it gets its own build folder, build/X.Y.Z-VARIANT.</summary>
+    public string? Variant { get; init; }
+    /// <summary>The toolchain (from wasipy.yaml) this recipe needs, e.g. debian-threads; `--toolchain` overrides it.</summary>
+    public string? Toolchain { get; init; }
     public required SourceSpec Source { get; init; }
     public IReadOnlyList<string> Patches { get; init; } = [];
     /// <summary>C libraries (recipes/libs/*.yaml) built for wasm32-wasi before CPython is configured.</summary>

@@ -118,6 +118,14 @@ public static class ArchiveExtractor
         return parts.Contains("..") ? null : string.Join('/', parts);
     }
 
+    /// <summary>The newest modification time among the archive's entries (for SOURCE_DATE_EPOCH).</summary>
+    public static DateTimeOffset NewestEntryTime(string archive)
+    {
+        var newest = DateTimeOffset.UnixEpoch;
+        Read(archive, e => { if (e.Modified > newest) newest = e.Modified; });
+        return newest;
+    }
+
     private static bool SingleTopFolder(IReadOnlyList<string> names)
     {
         var tops = names.Select(n => n.Split('/')[0]).Distinct().ToList();

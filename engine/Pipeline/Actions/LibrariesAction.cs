@@ -12,12 +12,13 @@ namespace Wasipy.Pipeline.Actions;
 /// <summary>
 /// `uses: libraries`: the C libraries the recipe names (recipes/libs/*.yaml), one unit each, built into the
 /// toolchain's sysroot (dirs.sysroot), which every CPython version shares. The step itself only collects their
-/// keys, so that configure runs again when a library changes.
+/// keys, so that configure runs again when a library changes. With `set: sysroot` it is instead the toolchain's
+/// own C library (toolchains.NAME.sysroot, e.g. wasi-libc for wasi-threads), which every other library needs.
 /// </summary>
 public sealed class LibrariesAction : IExpandingAction
 {
     public string Name => "libraries";
-    public ActionSignature Parameters { get; } = new([], []);
+    public ActionSignature Parameters { get; } = new([], ["set"]);
 
     public Task RunAsync(ActionContext c, StepLog log, CancellationToken cancellation)
     {
@@ -27,20 +28,30 @@ public sealed class LibrariesAction : IExpandingAction
 
     public IReadOnlyList<BuildUnit> Expand(BuildSession session, BuildUnit step)
     {
+        var sysroot = Sysroot(session);
+        var set = step.With.GetValueOrDefault("set", "recipe");
+        if (set == "sysroot")
+            return sysroot is null ? [] : [Unit(session, sysroot, optional: false, [])];
+        if (set != "recipe")
+            throw new WasipyException($"{session.Config.FilePath}: libraries with set '{set}': expected recipe or sysroot", 2);
         var units = new List<BuildUnit>();
         foreach (var (lib, optional) in RecipeLoader.LoadLibraries(session.Recipe))
         {
             foreach (var need in lib.Needs)
                 if (units.All(u => u.Id != Id(need)))
                     throw new WasipyException($"{lib.FilePath}: library '{lib.Name}' needs '{need}', which {session.Recipe.FilePath} does not list before it under libraries", 2);
-            units.Add(Unit(session, lib, optional));
+            units.Add(Unit(session, lib, optional, sysroot is null ? [] : [Id(sysroot.Name)]));
         }
         return units;
     }
 
+    /// <summary>The toolchain's own C library recipe, if it builds one.</summary>
+    public static LibraryRecipe? Sysroot(BuildSession session) =>
+        (session.Model["toolchain"] as ScriptObject)?["sysroot"] is string path && path.Length > 0 ? RecipeLoader.LoadLibrary(path) : null;
+
     public static string Id(string library) => "lib/" + library;
 
-    private static BuildUnit Unit(BuildSession session, LibraryRecipe lib, bool optional)
+    private static BuildUnit Unit(BuildSession session, LibraryRecipe lib, bool optional, IReadOnlyList<string> alsoNeeds)
     {
         var dirs = session.Dirs;
         var sourceDir = Path.Combine(dirs.Libs, "src", lib.Name);
@@ -70,7 +81,7 @@ public sealed class LibrariesAction : IExpandingAction
             LogPath = Path.Combine(dirs.Libs, "logs", lib.Name + ".log"),
             LockDir = dirs.Libs,
             Optional = optional,
-            Needs = lib.Needs.Select(Id).ToList(),
+            Needs = [.. alsoNeeds, .. lib.Needs.Select(Id)],
             Source = UnitSource.From(lib.Source, sourceDir, patches),
             Data = [new KeyComponent("recipe", ContentHash.OfFile(lib.FilePath))],
             Commands = lib.Build.Select((c, i) => Shell(c, $"build[{i}]")).ToList(),

@@ -1,0 +1,28 @@
+using System.Collections.Concurrent;
+using Wasipy.Processes;
+
+namespace Wasipy.Sources;
+
+/// <summary>
+/// SOURCE_DATE_EPOCH (reproducible-builds.org) for a build: the time of the source itself, so that what a build
+/// embeds as "when" (CPython's sys.version via __DATE__/__TIME__, .pyc timestamps) is the same on every rebuild.
+/// An archive's date is its newest entry's modification time; a git checkout's is its commit time.
+/// </summary>
+public static class SourceDate
+{
+    public const string Variable = "SOURCE_DATE_EPOCH";
+    private static readonly ConcurrentDictionary<string, long> Archives = new();
+
+    /// <summary>Seconds since 1970 of the archive's newest entry (read once per archive and process).</summary>
+    public static long OfArchive(string archive) =>
+        Archives.GetOrAdd(Path.GetFullPath(archive) + "@" + File.GetLastWriteTimeUtc(archive).Ticks,
+            _ => ArchiveExtractor.NewestEntryTime(archive).ToUnixTimeSeconds());
+
+    /// <summary>The commit time of the checkout in <paramref name="directory"/>.</summary>
+    public static async Task<long?> OfGitCheckoutAsync(string directory, CancellationToken cancellation)
+    {
+        if (!Directory.Exists(Path.Combine(directory, ".git"))) return null;
+        var (exit, output) = await ShellRunner.CaptureAsync("git log -1 --format=%ct HEAD", directory, cancellation);
+        return exit == 0 && long.TryParse(output.Trim(), out var seconds) ? seconds : null;
+    }
+}
