@@ -72,6 +72,11 @@ if [ "$(cat "$WIZER_PREFIX/node_modules/@bytecodealliance/wizer/package.json" 2>
   npm install --prefix "$WIZER_PREFIX" --no-audit --no-fund --silent "@bytecodealliance/wizer@$WIZER_VERSION"
 fi
 "$WIZER_PREFIX/node_modules/.bin/wizer" --help >/dev/null
+# wasi-threads for Node (hosts/node/threads.mjs runs wasm32-wasi-threads builds with it), pinned, same prefix.
+WASI_THREADS_VERSION=2.2.0
+if [ "$(cat "$WIZER_PREFIX/node_modules/@emnapi/wasi-threads/package.json" 2>/dev/null | sed -n 's/.*"version": *"\([^"]*\)".*/\1/p')" != "$WASI_THREADS_VERSION" ]; then
+  npm install --prefix "$WIZER_PREFIX" --no-audit --no-fund --silent "@emnapi/wasi-threads@$WASI_THREADS_VERSION"
+fi
 
 # Sanity check: the compiler must produce a wasm32-wasi object.
 tmp=$(mktemp -d)

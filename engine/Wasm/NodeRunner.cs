@@ -19,7 +19,10 @@ public sealed class NodeRunner(string script) : IWasiHost
             throw new WasipyException($"{run.WasmPath} does not exist; build it first with `wasipy run <recipe>`");
         if (!File.Exists(script))
             throw new WasipyException($"{script} is missing: the Node host script comes with the project (hosts/node/run.mjs)");
-        var args = new List<string> { "--no-warnings", "--stack-size=8000", script, "--wasm", run.WasmPath };
+        // --timeout: a wasi-threads module's threads are ended by the script itself (the process group is killed at
+        // the limit too, a few seconds later, should Node not get there).
+        var args = new List<string> { "--no-warnings", "--stack-size=8000", script, "--wasm", run.WasmPath,
+            "--timeout", Math.Max(1, (int)Math.Ceiling(run.Timeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (run.Args.Count > 0) args.AddRange(["--argv0", run.Args[0]]);
         foreach (var preopen in run.Preopens)
         {
@@ -31,7 +34,7 @@ public sealed class NodeRunner(string script) : IWasiHost
         args.Add("--");
         args.AddRange(run.Args.Skip(1));
         var command = ProcessGroup.Command("node", args);
-        using var timeout = new CancellationTokenSource(run.Timeout);
+        using var timeout = new CancellationTokenSource(run.Timeout + (WasiThreadsHost.IsThreadsModule(run.WasmPath) ? TimeSpan.FromSeconds(5) : TimeSpan.Zero));
         try
         {
             if (run.InheritStdio)
@@ -57,10 +60,12 @@ public sealed class NodeRunner(string script) : IWasiHost
         }
     }
 
-    /// <summary>A wasm trap surfaces as an uncaught RuntimeError from Node; a crash of Node itself as a signal exit.</summary>
+    /// <summary>A wasm trap surfaces as an uncaught RuntimeError from Node (from a threads module: "thread: RuntimeError: …"
+    /// or "timed out after Ns", with exit 128); a crash of Node itself as a signal exit.</summary>
     private static string? Trap(int exitCode, string stderr)
     {
-        var runtimeError = stderr.Split('\n').FirstOrDefault(l => l.StartsWith("RuntimeError: ", StringComparison.Ordinal));
+        var runtimeError = stderr.Split('\n').FirstOrDefault(l => l.StartsWith("RuntimeError: ", StringComparison.Ordinal)
+            || exitCode == 128 && (l.Contains(": RuntimeError: ", StringComparison.Ordinal) || l.StartsWith("timed out after ", StringComparison.Ordinal)));
         if (runtimeError is not null) return runtimeError.Trim();
         return exitCode > 128 ? $"node ended by signal {exitCode - 128}" : null;
     }

@@ -19,7 +19,12 @@ public sealed record PythonInstall(string WasmPath, string HostPrefix, string Gu
         });
 
     /// <summary>The wasmtime CLI command that does the same as <see cref="Run"/>.</summary>
-    public string WasmtimeCommand() => HostPrefix.Length == 0
-        ? $"wasmtime run {WasmPath}"
-        : $"wasmtime run --dir {HostPrefix}::{GuestPrefix} --env PYTHONDONTWRITEBYTECODE=1 {WasmPath}";
+    public string WasmtimeCommand()
+    {
+        // A wasm32-wasi-threads build needs the CLI's threads proposal and wasi-threads (the CLI is not on this machine: untested).
+        var threads = File.Exists(WasmPath) && WasiThreadsHost.IsThreadsModule(WasmPath) ? "-W threads=y -S threads=y " : "";
+        return HostPrefix.Length == 0
+            ? $"wasmtime run {threads}{WasmPath}"
+            : $"wasmtime run {threads}--dir {HostPrefix}::{GuestPrefix} --env PYTHONDONTWRITEBYTECODE=1 {WasmPath}";
+    }
 }

@@ -6,7 +6,9 @@ namespace Wasipy.Wasm;
 
 /// <summary>
 /// Runs WASI command modules in-process with Wasmtime. Compiled modules are cached on disk (keyed by the wasm's
-/// hash), so a 30 MB python.wasm compiles once. Guests run on a thread with a 16 MiB native stack.
+/// hash), so a 30 MB python.wasm compiles once. Guests run on a thread with a 16 MiB native stack. A wasi-threads
+/// module (wasm32-wasi-threads: it imports wasi.thread-spawn) runs through <see cref="WasiThreadsHost"/> on an engine
+/// of its own, with one store, WASI context and OS thread per guest thread.
 /// </summary>
 public sealed class WasiRunner : IWasiHost
 {
@@ -34,6 +36,7 @@ public sealed class WasiRunner : IWasiHost
     {
         if (!File.Exists(run.WasmPath))
             throw new WasipyException($"{run.WasmPath} does not exist; build it first with `wasipy run <recipe>`");
+        if (WasiThreadsHost.IsThreadsModule(run.WasmPath)) return RunThreads(run);
         WasiResult? result = null;
         Exception? failure = null;
         var thread = new Thread(() =>
@@ -112,17 +115,83 @@ public sealed class WasiRunner : IWasiHost
         }
     }
 
-    private Module LoadModule(string wasmPath)
+    /// <summary>A wasi-threads module: every guest thread with its own store and WASI context over one shared memory.
+    /// Outputs that are captured go through one shared stream each (each WASI context would open the file anew).</summary>
+    private WasiResult RunThreads(WasiRun run)
     {
-        if (_moduleCacheDir is null) return Module.FromFile(_engine, wasmPath);
-        // Code compiled with and without the time-limit checks differs: each has its own cache file.
-        var compiled = Path.Combine(_moduleCacheDir, $"{ContentHash.OfFile(wasmPath)}.wasmtime-50{(_timeLimits ? "" : "-unlimited")}.cwasm");
+        var engine = ThreadsEngine;
+        using var module = LoadModule(run.WasmPath, engine, "-threads");
+        var outFile = run.InheritStdio ? null : Path.GetTempFileName();
+        var errFile = run.InheritStdio ? null : Path.GetTempFileName();
+        var inFile = run.InheritStdio || run.Stdin is null ? null : Path.GetTempFileName();
+        if (inFile is not null) File.WriteAllText(inFile, run.Stdin);
+        var stdout = outFile is null ? null : new WasiThreadsHost.SharedOutput(outFile);
+        var stderr = errFile is null ? null : new WasiThreadsHost.SharedOutput(errFile);
+        foreach (var preopen in run.Preopens)
+            if (!Directory.Exists(preopen.HostPath))
+                throw new WasipyException($"cannot map {preopen.HostPath} to {preopen.GuestPath}: the folder does not exist");
+        try
+        {
+            WasiConfiguration Wasi()
+            {
+                var wasi = new WasiConfiguration().WithArgs(run.Args).WithEnvironmentVariables(run.Environment.Select(kv => (kv.Key, kv.Value)));
+                wasi = run.InheritStdio
+                    ? wasi.WithInheritedStandardInput().WithInheritedStandardOutput().WithInheritedStandardError()
+                    : wasi.WithStandardOutputCallback(stdout!.Write).WithStandardErrorCallback(stderr!.Write);
+                if (inFile is not null) wasi = wasi.WithStandardInput(inFile);
+                foreach (var preopen in run.Preopens) wasi = wasi.WithPreopenedDirectory(preopen.HostPath, preopen.GuestPath, mutable: true);
+                return wasi;
+            }
+            var result = WasiThreadsHost.Run(engine, module, Wasi, run.Timeout);
+            stdout?.Dispose();
+            stderr?.Dispose();
+            return new WasiResult(result.ExitCode,
+                outFile is null ? "" : File.ReadAllText(outFile),
+                errFile is null ? "" : File.ReadAllText(errFile),
+                result.Trap) { GuestTime = result.Elapsed };
+        }
+        finally
+        {
+            stdout?.Dispose();
+            stderr?.Dispose();
+            foreach (var file in new[] { outFile, errFile, inFile }) if (file is not null) File.Delete(file);
+        }
+    }
+
+    /// <summary>The engine for wasi-threads modules: threads and shared memories on, and epoch interruption, by which
+    /// the host stops the other threads when one ends the run (its own, so that never moves other runs' deadlines).</summary>
+    private Engine ThreadsEngine
+    {
+        get
+        {
+            lock (_threadsLock)
+            {
+                if (_threadsEngine is null)
+                {
+                    using var config = WasiThreadsHost.EnableThreads(new Config().WithEpochInterruption(true).WithMaximumStackSize(2 * 1024 * 1024));
+                    _threadsEngine = new Engine(config);
+                }
+                return _threadsEngine;
+            }
+        }
+    }
+
+    private readonly Lock _threadsLock = new();
+    private Engine? _threadsEngine;
+
+    private Module LoadModule(string wasmPath) => LoadModule(wasmPath, _engine, _timeLimits ? "" : "-unlimited");
+
+    private Module LoadModule(string wasmPath, Engine engine, string flavour)
+    {
+        if (_moduleCacheDir is null) return Module.FromFile(engine, wasmPath);
+        // Code compiled with and without the time-limit checks (or for threads) differs: each has its own cache file.
+        var compiled = Path.Combine(_moduleCacheDir, $"{ContentHash.OfFile(wasmPath)}.wasmtime-50{flavour}.cwasm");
         if (File.Exists(compiled))
         {
-            try { return Module.DeserializeFile(_engine, Path.GetFileName(wasmPath), compiled); }
+            try { return Module.DeserializeFile(engine, Path.GetFileName(wasmPath), compiled); }
             catch (WasmtimeException) { File.Delete(compiled); }
         }
-        var module = Module.FromFile(_engine, wasmPath);
+        var module = Module.FromFile(engine, wasmPath);
         Directory.CreateDirectory(_moduleCacheDir);
         var temp = $"{compiled}.{Guid.NewGuid():N}.tmp";   // several tests may compile it at once
         File.WriteAllBytes(temp, module.Serialize());
@@ -134,5 +203,6 @@ public sealed class WasiRunner : IWasiHost
     {
         _ticker?.Dispose();
         _engine.Dispose();
+        _threadsEngine?.Dispose();
     }
 }

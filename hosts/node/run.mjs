@@ -8,11 +8,16 @@
 //     --timing           print one line "TIMING {json}" on stderr after the run: compile, instantiate and
 //                        guest (wasi.start) milliseconds
 //     --repeat N         with --timing: instantiate and run N times on one compiled module (stdio shared)
+//     --timeout S        for a wasi-threads module: end every thread after S seconds (exit 128)
+//
+// A wasi-threads module (it imports a shared env.memory: wasm32-wasi-threads builds) runs through threads.mjs.
 //
 // The exit status is the guest's (proc_exit or main's return).
 import { readFileSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 import { performance } from 'node:perf_hooks';
+import { relativePollOneoff } from './wasi-fixes.mjs';
+import { isThreadsModule, runThreads } from './threads.mjs';
 
 const argv = process.argv.slice(2);
 let wasmPath = process.env.PYTHON_WASM;
@@ -21,6 +26,7 @@ const preopens = {};
 const env = {};
 let timing = false;
 let repeat = 1;
+let timeout = 0;
 const rest = [];
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -29,6 +35,7 @@ for (let i = 0; i < argv.length; i++) {
   if (rest.length === 0 && a === '--argv0') { argv0 = argv[++i]; continue; }
   if (rest.length === 0 && a === '--timing') { timing = true; continue; }
   if (rest.length === 0 && a === '--repeat') { repeat = Number(argv[++i]); continue; }
+  if (rest.length === 0 && a === '--timeout') { timeout = Number(argv[++i]); continue; }
   if (rest.length === 0 && a === '--dir') {
     const spec = argv[++i];
     const [host, guest] = spec.includes('::') ? spec.split('::') : [spec, spec];
@@ -49,31 +56,13 @@ if (!wasmPath) {
   process.exit(2);
 }
 
-// Node's node:wasi (uvwasi) treats a clock subscription's timeout as relative even when its flags say it is an
-// absolute time (SUBSCRIPTION_CLOCK_ABSTIME), so wasi-libc's clock_nanosleep(TIMER_ABSTIME) -- which CPython 3.13's
-// time.sleep() uses -- slept for "now" nanoseconds: for ever. This turns absolute timeouts into relative ones
-// before Node sees them (subscription layout: userdata u64, tag u8 at 8, clock id u32 at 16, timeout u64 at 24,
-// precision u64 at 32, flags u16 at 40; 48 bytes each).
-function relativePollOneoff(pollOneoff, getInstance) {
-  return (inPtr, outPtr, count, eventsPtr) => {
-    const view = new DataView(getInstance().exports.memory.buffer);
-    for (let i = 0; i < count; i++) {
-      const sub = inPtr + i * 48;
-      if (view.getUint8(sub + 8) !== 0) continue;                  // not a clock subscription
-      const flags = view.getUint16(sub + 40, true);
-      if ((flags & 1) === 0) continue;                             // already relative
-      const id = view.getUint32(sub + 16, true);
-      const now = id === 0 ? BigInt(Date.now()) * 1000000n : process.hrtime.bigint();   // realtime, else monotonic
-      const deadline = view.getBigUint64(sub + 24, true);
-      view.setBigUint64(sub + 24, deadline > now ? deadline - now : 0n, true);
-      view.setUint16(sub + 40, flags & ~1, true);
-    }
-    return pollOneoff(inPtr, outPtr, count, eventsPtr);
-  };
+const bytes = readFileSync(wasmPath);
+if (isThreadsModule(bytes)) {
+  // wasm32-wasi-threads: one Worker per guest thread (threads.mjs); ends the process with the run's exit code.
+  await runThreads({ wasm: wasmPath, args: [argv0, ...rest], env, preopens }, timeout);
 }
-
 const t0 = performance.now();
-const module = await WebAssembly.compile(readFileSync(wasmPath));
+const module = await WebAssembly.compile(bytes);
 const compileMs = performance.now() - t0;
 
 const runs = [];
@@ -83,7 +72,7 @@ for (let r = 0; r < repeat; r++) {
   const t1 = performance.now();
   const imports = wasi.getImportObject();
   let instance;
-  imports.wasi_snapshot_preview1.poll_oneoff = relativePollOneoff(imports.wasi_snapshot_preview1.poll_oneoff, () => instance);
+  imports.wasi_snapshot_preview1.poll_oneoff = relativePollOneoff(imports.wasi_snapshot_preview1.poll_oneoff, () => instance.exports.memory);
   instance = await WebAssembly.instantiate(module, imports);
   const t2 = performance.now();
   code = wasi.start(instance);

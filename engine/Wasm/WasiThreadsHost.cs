@@ -1,0 +1,373 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Wasmtime;
+using Module = Wasmtime.Module;
+
+namespace Wasipy.Wasm;
+
+/// <summary>
+/// A wasi-threads host (https://github.com/WebAssembly/wasi-threads) on top of Wasmtime .NET 50, whose managed API
+/// has neither shared memories nor thread-spawn. Shared memory goes through the C API (P/Invoke on the same
+/// libwasmtime the package loads; the native handles come from the package's private fields).
+///
+/// Model (as in the proposal and in `wasmtime run -S threads`): one shared memory per run; every guest thread is an
+/// OS thread (16 MiB native stack) with its own Store, its own WASI context (so its own fd table) and its own
+/// instance of the same Module importing that memory. `wasi.thread-spawn(arg)` returns a tid in 1..0x1FFFFFFF at once
+/// and the new thread calls `wasi_thread_start(tid, arg)`. The run ends, for every thread, at the first of: main's
+/// `_start` returning (exit 0), `proc_exit(n)` in any thread (exit n), a trap in any thread (exit 128 + message naming
+/// the thread), the time limit, or cancellation.
+///
+/// Stopping the other threads: each store runs with an epoch deadline one tick ahead and a deadline callback that
+/// extends it unless the run is stopping, when it throws; the host then bumps the engine epoch once (so every store
+/// reaches its deadline at its next loop header or call) and wakes threads parked in `memory.atomic.wait` (which no
+/// epoch reaches) with a tiny helper module that does `memory.atomic.notify` on every 4-byte address of the shared
+/// memory. A thread stuck in a blocking host call (e.g. reading an inherited stdin) is abandoned after a grace period:
+/// it is a background thread and is counted in <see cref="Result.Abandoned"/>.
+///
+/// Requirements on the engine: built from a Config that went through <see cref="EnableThreads"/> and has
+/// <c>WithEpochInterruption(true)</c>. Bumping the epoch once per stopped run shortens by one tick the deadline of
+/// other runs sharing the engine (WasiRunner ticks once a second).
+/// </summary>
+public static class WasiThreadsHost
+{
+    public const int GuestThreadStack = 16 * 1024 * 1024;
+    private const int MaxTid = 0x1FFFFFFF;
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
+
+    /// <summary>How a run ended: the exit code (128 with <see cref="Trap"/> set for traps, timeouts and
+    /// cancellation), the number of threads spawned, and how many could not be stopped.</summary>
+    public sealed record Result(int ExitCode, string? Trap, TimeSpan Elapsed, int ThreadsSpawned, int Abandoned);
+
+    /// <summary>Whether the module is a wasi-threads module: it imports <c>wasi.thread-spawn</c>.</summary>
+    public static bool IsThreadsModule(Module module) =>
+        module.Imports.Any(i => i is FunctionImport && i.ModuleName == "wasi" && i.Name == "thread-spawn");
+
+    /// <summary>The same question asked of a file without compiling it: its import section names
+    /// <c>wasi.thread-spawn</c>. A file that is not a wasm module answers no (compiling it will say why).</summary>
+    public static bool IsThreadsModule(string wasmPath)
+    {
+        using var file = File.OpenRead(wasmPath);
+        using var reader = new BinaryReader(file);
+        uint Leb() { uint result = 0; var shift = 0; byte b; do { b = reader.ReadByte(); result |= (uint)(b & 0x7f) << shift; shift += 7; } while ((b & 0x80) != 0 && shift < 35); return result; }
+        string Name() => System.Text.Encoding.UTF8.GetString(reader.ReadBytes((int)Leb()));
+        try
+        {
+            if (reader.ReadUInt32() != 0x6d736100) return false;   // "\0asm"
+            reader.ReadUInt32();
+            while (file.Position < file.Length)
+            {
+                var id = reader.ReadByte();
+                var size = Leb();
+                if (id != 2) { file.Seek(size, SeekOrigin.Current); continue; }
+                for (var n = Leb(); n > 0; n--)
+                {
+                    var (module, name, kind) = (Name(), Name(), reader.ReadByte());
+                    if (kind == 0 && module == "wasi" && name == "thread-spawn") return true;
+                    switch (kind)
+                    {
+                        case 0: Leb(); break;                                                           // function: type index
+                        case 1: reader.ReadByte(); if ((reader.ReadByte() & 1) != 0) { Leb(); Leb(); } else Leb(); break;   // table
+                        case 2: if ((reader.ReadByte() & 1) != 0) { Leb(); Leb(); } else Leb(); break;  // memory limits
+                        case 3: reader.ReadBytes(2); break;                                             // global
+                        default: return false;
+                    }
+                }
+                return false;
+            }
+        }
+        catch (EndOfStreamException) { }
+        return false;
+    }
+
+    /// <summary>Turns on the threads proposal and shared memories (the latter only through the C API).
+    /// Call before <c>new Engine(config)</c>, which consumes the config.</summary>
+    public static Config EnableThreads(Config config)
+    {
+        config.WithWasmThreads(true);
+        Native.wasmtime_config_shared_memory_set(Handle(config, "handle"), true);
+        GC.KeepAlive(config);
+        return config;
+    }
+
+    /// <summary>Runs a wasi-threads command module to its end (see the class comment). <paramref name="wasi"/> is
+    /// called once per guest thread, on that thread, and must give the same args/env/preopens each time. Output files:
+    /// each call opens its own stdout/stderr, and Wasmtime opens WASI output files truncating at offset 0, so threads
+    /// with a file path overwrite each other: give file output through <see cref="SharedOutput"/> instead.</summary>
+    public static Result Run(Engine engine, Module module, Func<WasiConfiguration> wasi, TimeSpan timeout,
+        CancellationToken cancel = default, Action<string>? log = null)
+    {
+        using var run = new ThreadsRun(engine, module, wasi, log);
+        return run.Execute(timeout, cancel);
+    }
+
+    /// <summary>A file that every thread's stdout (or stderr) appends to through one FileStream, so that writes
+    /// from several WASI contexts interleave instead of clobbering each other. Use
+    /// <c>config.WithStandardOutputCallback(shared.Write)</c> in the factory.</summary>
+    public sealed class SharedOutput(string path) : IDisposable
+    {
+        private readonly FileStream _file = new(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+        private readonly Lock _lock = new();
+        public void Write(ReadOnlySpan<byte> data) { lock (_lock) _file.Write(data); }   // flushed on Dispose
+        public void Dispose() { lock (_lock) _file.Dispose(); }
+    }
+
+    private sealed class ThreadsRun : IDisposable
+    {
+        private readonly Engine _engine;
+        private readonly Module _module;
+        private readonly Func<WasiConfiguration> _wasi;
+        private readonly IntPtr _memory;               // wasmtime_sharedmemory_t*, owned; every linker holds a clone
+        private readonly MemoryImport _memoryImport;
+        private readonly ManualResetEventSlim _ended = new();
+        private readonly List<Thread> _threads = [];
+        private volatile bool _stopping;
+        private readonly Lock _endLock = new();
+        private int _nextTid;
+        private (int Code, string? Trap)? _outcome;
+
+        private readonly Action<string>? _log;
+
+        public ThreadsRun(Engine engine, Module module, Func<WasiConfiguration> wasi, Action<string>? log)
+        {
+            _log = log;
+            _engine = engine;
+            _module = module;
+            _wasi = wasi;
+            _memoryImport = module.Imports.OfType<MemoryImport>().SingleOrDefault(i => i.ModuleName == "env" && i.Name == "memory")
+                ?? throw new WasmtimeException("a wasi-threads module must import its shared memory as env.memory");
+            if (_memoryImport.Maximum is null) throw new WasmtimeException("env.memory is shared and so needs a maximum");
+            var error = Native.wasmtime_memorytype_new((ulong)_memoryImport.Minimum, true, (ulong)_memoryImport.Maximum.Value,
+                _memoryImport.Is64Bit, shared: true, pageSizeLog2: 16, out var type);
+            Native.Check(error);
+            try
+            {
+                Native.Check(Native.wasmtime_sharedmemory_new(Handle(engine, "handle"), type, out _memory));
+                GC.KeepAlive(engine);
+            }
+            finally { Native.wasm_memorytype_delete(type); }
+        }
+
+        public Result Execute(TimeSpan timeout, CancellationToken cancel)
+        {
+            var clock = Stopwatch.StartNew();
+            Start(0, 0);
+            try
+            {
+                if (!_ended.Wait(timeout, cancel)) End(128, $"timed out after {timeout.TotalSeconds:0.#}s");
+            }
+            catch (OperationCanceledException) { End(128, "cancelled"); }
+            var abandoned = StopAll();
+            (int Code, string? Trap) outcome;
+            lock (_endLock) outcome = _outcome!.Value;
+            return new Result(outcome.Code, outcome.Trap, clock.Elapsed, Math.Min(_nextTid, MaxTid), abandoned);
+        }
+
+        /// <summary>Records the run's outcome (the first one wins) and wakes <see cref="Execute"/>. Threads abandoned
+        /// by an earlier run may still call this late: it must never throw (so _ended is never disposed).</summary>
+        private void End(int code, string? trap)
+        {
+            lock (_endLock)
+            {
+                if (_outcome is null) _outcome = (code, trap);
+            }
+            _stopping = true;
+            _ended.Set();
+        }
+
+        /// <summary>wasi.thread-spawn: a new tid, or -1 (EAGAIN in wasi-libc) when out of tids or stopping.</summary>
+        private int Spawn(int startArg)
+        {
+            if (_stopping) return -1;
+            var tid = Interlocked.Increment(ref _nextTid);
+            if (tid > MaxTid) return -1;
+            try { Start(tid, startArg); }
+            catch (OutOfMemoryException) { return -1; }
+            return tid;
+        }
+
+        private void Start(int tid, int startArg)
+        {
+            var thread = new Thread(() => Guest(tid, startArg), GuestThreadStack)
+                { Name = tid == 0 ? "wasm-main" : $"wasm-thread-{tid}", IsBackground = true };
+            lock (_threads) _threads.Add(thread);
+            thread.Start();
+        }
+
+        /// <summary>One guest thread: tid 0 is main (runs _start), the others run wasi_thread_start(tid, arg).</summary>
+        private void Guest(int tid, int startArg)
+        {
+            var who = tid == 0 ? "main thread" : $"thread {tid}";
+            try
+            {
+                using var store = new Store(_engine);
+                store.SetWasiConfiguration(_wasi());
+                store.SetEpochDeadline(1);
+                store.SetEpochDeadlineCallback(_ => _stopping ? throw new StoppedException() : 1UL);
+                using var linker = new Linker(_engine);
+                linker.DefineWasi();
+                DefineSharedMemory(linker, store, _memory);
+                linker.DefineFunction("wasi", "thread-spawn", (Func<int, int>)Spawn);
+                // The deadline above is set before this check, and StopAll sets _stopping before it bumps the epoch:
+                // so a thread that gets past here while the run stops still sees the bump reach its deadline.
+                Thread.MemoryBarrier();
+                if (_stopping) return;
+                var instance = linker.Instantiate(store, _module);
+                if (tid == 0)
+                {
+                    var start = instance.GetAction("_start") ?? throw new WasmtimeException("the module has no _start export");
+                    start();
+                    End(0, null);                    // returning from _start ends the process, other threads too
+                }
+                else
+                {
+                    var start = instance.GetAction<int, int>("wasi_thread_start")
+                                ?? throw new WasmtimeException("the module has no wasi_thread_start export");
+                    start(tid, startArg);             // a thread that returns just ends
+                }
+            }
+            catch (WasmtimeException e) when (e.ExitCode is int code) { End(code, null); }
+            catch (WasmtimeException) when (_stopping) { }  // stopped by the deadline callback, or woken while stopping
+            catch (TrapException e) { End(128, $"{who}: {e.Message}"); }
+            catch (Exception e) { End(128, $"{who}: {e.GetType().Name}: {e.Message}"); }
+        }
+
+        /// <summary>Stops every guest thread still running; returns how many did not stop within the grace period.</summary>
+        private int StopAll()
+        {
+            _stopping = true;
+            Thread.MemoryBarrier();
+            _engine.IncrementEpoch();            // every store's deadline is at most one tick ahead: all reach it now
+            var clock = Stopwatch.StartNew();
+            Notifier? notifier = null;
+            var pause = 20;                      // ms; threads running wasm code reach an epoch check well within that
+            try
+            {
+                while (true)
+                {
+                    Thread[] alive;
+                    lock (_threads) alive = _threads.Where(t => t.IsAlive).ToArray();
+                    if (alive.Length == 0) { _log?.Invoke($"all threads stopped in {clock.ElapsedMilliseconds} ms"); return 0; }
+                    if (clock.Elapsed > Grace) { _log?.Invoke($"abandoning {alive.Length} thread(s) blocked outside wasm"); return alive.Length; }
+                    if (alive[0].Join(pause)) continue;
+                    pause = Math.Min(pause * 4, 500);
+                    // Still alive: parked in memory.atomic.wait (or in a host call). Wake every waiter; woken threads
+                    // loop back to an epoch check and stop. The sweep costs ~34 ns a word, so it backs off.
+                    notifier ??= new Notifier(_engine, _memoryImport, _memory);
+                    var bytes = Native.wasmtime_sharedmemory_data_size(_memory);
+                    var sweep = Stopwatch.StartNew();
+                    notifier.NotifyAll(bytes);
+                    _log?.Invoke($"{alive.Length} thread(s) alive after {clock.ElapsedMilliseconds} ms: notify sweep over {bytes >> 20} MiB took {sweep.ElapsedMilliseconds} ms");
+                }
+            }
+            finally { notifier?.Dispose(); }
+        }
+
+        /// <summary>Frees the run's handle on the shared memory; threads still running keep their own clones.
+        /// <see cref="_ended"/> stays undisposed on purpose (see <see cref="End"/>).</summary>
+        public void Dispose()
+        {
+            Native.wasmtime_sharedmemory_delete(_memory);
+        }
+    }
+
+    /// <summary>Wakes every waiter on the shared memory: an instance of a small module importing the same memory
+    /// runs <c>memory.atomic.notify</c> on each 4-byte-aligned address (15-35 ns a word: 0.25-0.55 s for 60 MiB,
+    /// 1 ms for the 256 KiB of a small test; see RESULTS.md).</summary>
+    private sealed class Notifier : IDisposable
+    {
+        private readonly Store _store;
+        private readonly Module _module;
+        private readonly Action<int> _notifyAll;
+
+        public Notifier(Engine engine, MemoryImport memory, IntPtr sharedMemory)
+        {
+            _module = Module.FromText(engine, "wasi-threads-notifier", $$"""
+                (module
+                  (import "env" "memory" (memory {{memory.Minimum}} {{memory.Maximum}} shared))
+                  (func (export "notify_all") (param $words i32) (local $addr i32)
+                    (loop $next
+                      (if (local.get $words) (then
+                        (drop (memory.atomic.notify (local.get $addr) (i32.const -1)))
+                        (local.set $addr (i32.add (local.get $addr) (i32.const 4)))
+                        (local.set $words (i32.sub (local.get $words) (i32.const 1)))
+                        (br $next))))))
+                """);
+            _store = new Store(engine);
+            _store.SetEpochDeadline(1UL << 40);   // the run's epoch bump must not stop the notifier
+            using var linker = new Linker(engine);
+            DefineSharedMemory(linker, _store, sharedMemory);
+            _notifyAll = linker.Instantiate(_store, _module).GetAction<int>("notify_all")!;
+        }
+
+        public void NotifyAll(nuint bytes) => _notifyAll((int)Math.Min((ulong)bytes / 4, int.MaxValue));
+
+        public void Dispose() { _store.Dispose(); _module.Dispose(); }
+    }
+
+    /// <summary>Defines env.memory in the linker as the run's shared memory (the linker keeps its own clone).</summary>
+    private static void DefineSharedMemory(Linker linker, Store store, IntPtr sharedMemory)
+    {
+        var item = new Native.Extern { Kind = Native.ExternSharedMemory, SharedMemory = sharedMemory };
+        var context = (IntPtr)typeof(Store).GetField("contextHandle", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(store)!;
+        var error = Native.wasmtime_linker_define(Handle(linker, "handle"), context, "env", 3, "memory", 6, ref item);
+        GC.KeepAlive(linker);
+        GC.KeepAlive(store);
+        Native.Check(error);
+    }
+
+    private static IntPtr Handle(object owner, string field) =>
+        ((SafeHandle)owner.GetType().GetField(field, BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(owner)!)
+        .DangerousGetHandle();
+
+    private sealed class StoppedException() : Exception("stopped: another thread ended the run");
+
+    /// <summary>The C API pieces the managed API lacks (wasmtime 50 headers: config.h, memory.h, sharedmemory.h,
+    /// extern.h, linker.h, error.h).</summary>
+    private static class Native
+    {
+        private const string Lib = "wasmtime";
+        public const byte ExternSharedMemory = 4;      // WASMTIME_EXTERN_SHAREDMEMORY
+
+        /// <summary>wasmtime_extern_t: a kind byte, then an 8-aligned union of 24 bytes (func/table/memory/global
+        /// are {u64 store_id; size_t; [u32]}; sharedmemory is a pointer).</summary>
+        [StructLayout(LayoutKind.Explicit, Size = 32)]
+        public struct Extern
+        {
+            [FieldOffset(0)] public byte Kind;
+            [FieldOffset(8)] public IntPtr SharedMemory;
+        }
+
+        [DllImport(Lib)] public static extern void wasmtime_config_shared_memory_set(IntPtr config, [MarshalAs(UnmanagedType.U1)] bool enable);
+
+        // wasmtime_error_t *wasmtime_memorytype_new(uint64_t min, bool max_present, uint64_t max, bool is_64,
+        //     bool shared, uint8_t page_size_log2, wasm_memorytype_t **ret);
+        [DllImport(Lib)]
+        public static extern IntPtr wasmtime_memorytype_new(ulong min, [MarshalAs(UnmanagedType.U1)] bool maxPresent, ulong max,
+            [MarshalAs(UnmanagedType.U1)] bool is64, [MarshalAs(UnmanagedType.U1)] bool shared, byte pageSizeLog2, out IntPtr ret);
+
+        [DllImport(Lib)] public static extern void wasm_memorytype_delete(IntPtr type);
+        [DllImport(Lib)] public static extern IntPtr wasmtime_sharedmemory_new(IntPtr engine, IntPtr type, out IntPtr ret);
+        [DllImport(Lib)] public static extern void wasmtime_sharedmemory_delete(IntPtr memory);
+        [DllImport(Lib)] public static extern nuint wasmtime_sharedmemory_data_size(IntPtr memory);
+
+        [DllImport(Lib)]
+        public static extern IntPtr wasmtime_linker_define(IntPtr linker, IntPtr context, string module, nuint moduleLen,
+            string name, nuint nameLen, ref Extern item);
+
+        [StructLayout(LayoutKind.Sequential)] private struct ByteVec { public nuint Size; public IntPtr Data; }
+        [DllImport(Lib)] private static extern void wasmtime_error_message(IntPtr error, out ByteVec message);
+        [DllImport(Lib)] private static extern void wasm_byte_vec_delete(ref ByteVec vec);
+        [DllImport(Lib)] private static extern void wasmtime_error_delete(IntPtr error);
+
+        public static void Check(IntPtr error)
+        {
+            if (error == IntPtr.Zero) return;
+            wasmtime_error_message(error, out var vec);
+            var message = Marshal.PtrToStringUTF8(vec.Data, (int)vec.Size);
+            wasm_byte_vec_delete(ref vec);
+            wasmtime_error_delete(error);
+            throw new WasmtimeException(message);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+// wasi-threads under Node's node:wasi (imported by run.mjs for a module that imports a shared env.memory and
+// wasi.thread-spawn: the wasm32-wasi-threads builds, recipes/3.13-threads.yaml). @emnapi/wasi-threads starts one Worker
+// per guest thread; each Worker has its own node:wasi (so its own file-descriptor table) over the one shared memory.
+// The module must export malloc and free, which @emnapi/wasi-threads uses.
+//
+// The guest's main thread runs in a Worker too, and Node's main thread only supervises: the run ends for every thread
+// at the first of main's _start returning (exit 0), proc_exit(n) in any thread (exit n), a trap in any thread
+// (message on stderr, exit 128), or the time limit (exit 128). Every thread writes a SharedArrayBuffer "outcome" cell
+// that the supervisor waits on (Atomics.waitAsync); process.exit() then terminates every Worker.
+import { readFileSync, writeSync } from 'node:fs';
+import { WASI } from 'node:wasi';
+import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
+import { relativePollOneoff } from './wasi-fixes.mjs';
+
+// @emnapi/wasi-threads 2.2.0 comes with the toolchain (docker/install-toolchain.sh installs it next to Wizer).
+const TOOLS = process.env.WASIPY_TOOLS ?? '/opt/wasipy-tools';
+let threadsLibrary;
+async function library() {
+  threadsLibrary ??= await import(`${TOOLS}/node_modules/@emnapi/wasi-threads/dist/wasi-threads.js`).catch(() => {
+    throw new Error(`@emnapi/wasi-threads is not installed in ${TOOLS}: run docker/install-toolchain.sh (or set WASIPY_TOOLS)`);
+  });
+  return threadsLibrary;
+}
+
+const SELF = new URL(import.meta.url);
+const STATE = 0, CODE = 1;
+const STACK = { stackSizeMb: 8 };           // as run.mjs's --stack-size for the main thread: Python recurses deeply                   // outcome cell: state 0 = running, 1 = decided; code = exit code
+
+/** Records the run's outcome (first writer wins) and wakes the supervisor. */
+function decide(outcome, code, message) {
+  if (!outcome) return false;
+  if (Atomics.compareExchange(outcome, STATE, 0, 1) !== 0) return false;
+  if (message) writeSync(2, `${message}\n`);
+  Atomics.store(outcome, CODE, code);
+  Atomics.notify(outcome, STATE);
+  return true;
+}
+
+/** Parks this thread for good: the supervisor is about to end the process. */
+function parkForever() { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); }
+
+function describe(err) { return `${err?.name ?? 'Error'}: ${err?.message ?? err}`; }
+
+function makeWasi(cfg, memory) {
+  const wasi = new WASI({ version: 'preview1', args: cfg.args, env: cfg.env, preopens: cfg.preopens, returnOnExit: true });
+  wasi.wasiImport.poll_oneoff = relativePollOneoff(wasi.wasiImport.poll_oneoff, () => memory);
+  return wasi;
+}
+
+/** The guest main thread: instantiates the module on a new shared memory and runs _start. */
+async function runGuestMain(cfg, outcome) {
+  const { WASIThreads } = await library();
+  const module = await WebAssembly.compile(readFileSync(cfg.wasm));
+  const limits = memoryImportLimits(readFileSync(cfg.wasm));
+  if (!limits) throw new Error('not a wasi-threads module: no env.memory import');
+  const memory = new WebAssembly.Memory({ initial: limits.min, maximum: limits.max, shared: true });
+  const wasi = makeWasi(cfg, memory);
+  if (outcome) {
+    const procExit = wasi.wasiImport.proc_exit;
+    wasi.wasiImport.proc_exit = function (code) { decide(outcome, code); parkForever(); return procExit.call(this, code); };
+  }
+  const wasiThreads = new WASIThreads({
+    wasi,
+    onCreateWorker: () => new Worker(SELF, { workerData: { role: 'thread', cfg, outcome: outcome?.buffer }, resourceLimits: STACK }),
+  });
+  const instance = await WebAssembly.instantiate(module, {
+    env: { memory },
+    wasi_snapshot_preview1: wasi.wasiImport,
+    ...wasiThreads.getImportObject(),
+  });
+  wasiThreads.setup(instance, module, memory);
+  await wasiThreads.preloadWorkers();
+  let code;
+  try {
+    code = wasi.start(instance);
+  } catch (err) {
+    if (outcome) { decide(outcome, 128, `main thread: ${describe(err)}`); parkForever(); }
+    throw err;
+  }
+  return code;
+}
+
+/** A guest thread (a Worker spawned by @emnapi/wasi-threads): its own node:wasi on the shared memory. */
+async function runGuestThread(cfg, outcome) {
+  const { WASIThreads, ThreadMessageHandler } = await library();
+  const post = msg => parentPort.postMessage(msg);
+  const handler = new ThreadMessageHandler({
+    postMessage: post,
+    async onLoad({ wasmModule, wasmMemory }) {
+      const wasi = makeWasi(cfg, wasmMemory);
+      if (outcome) {
+        const procExit = wasi.wasiImport.proc_exit;
+        wasi.wasiImport.proc_exit = function (code) { decide(outcome, code); parkForever(); return procExit.call(this, code); };
+      }
+      const wasiThreads = new WASIThreads({ wasi, childThread: true, postMessage: post });
+      const original = await WebAssembly.instantiate(wasmModule, {
+        env: { memory: wasmMemory },
+        wasi_snapshot_preview1: wasi.wasiImport,
+        ...wasiThreads.getImportObject(),
+      });
+      return { module: wasmModule, instance: wasiThreads.initialize(original, wasmModule, wasmMemory) };
+    },
+    onError(err, type) {
+      if (outcome) { decide(outcome, 128, `thread: ${describe(err)}`); parkForever(); }
+      throw err;
+    },
+  });
+  parentPort.on('message', data => handler.handle({ data }));
+}
+
+/** The limits of the module's env.memory import, read from the binary (Node 20's JS API does not reflect them). */
+function memoryImportLimits(bytes) {
+  let pos = 8;
+  const uleb = () => { let r = 0, shift = 0, b; do { b = bytes[pos++]; r += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80); return r; };
+  const name = () => { const n = uleb(); const s = bytes.toString('utf8', pos, pos + n); pos += n; return s; };
+  const limits = () => { const flags = bytes[pos++]; const min = uleb(); const max = flags & 1 ? uleb() : undefined; return { min, max, shared: !!(flags & 2) }; };
+  while (pos < bytes.length) {
+    const id = bytes[pos++], size = uleb(), end = pos + size;
+    if (id === 2) {
+      for (let n = uleb(); n > 0; n--) {
+        const mod = name(), field = name(), kind = bytes[pos++];
+        if (kind === 0) uleb();
+        else if (kind === 1) { pos++; limits(); }
+        else if (kind === 2) { const l = limits(); if (mod === 'env' && field === 'memory') return l; }
+        else if (kind === 3) pos += 2;
+        else return null;
+      }
+    }
+    pos = end;
+  }
+  return null;
+}
+
+/**
+ * Runs a wasi-threads module to its end and exits the process with its code: the guest's main thread runs in a
+ * Worker and Node's main thread supervises, so that exit() or a trap in any thread, or the time limit (seconds, 0 for
+ * none), ends the run even while the guest's main thread blocks in pthread_join or a condition variable.
+ * cfg: { wasm, args (argv[0] first), env, preopens }.
+ */
+export async function runThreads(cfg, timeoutSeconds) {
+  const outcome = new Int32Array(new SharedArrayBuffer(8));
+  const main = new Worker(SELF, { workerData: { role: 'main', cfg, outcome: outcome.buffer }, resourceLimits: STACK });
+  main.on('error', err => decide(outcome, 128, `main thread: ${describe(err)}`));
+  if (timeoutSeconds > 0) setTimeout(() => decide(outcome, 128, `timed out after ${timeoutSeconds}s`), timeoutSeconds * 1000).unref();
+  await Atomics.waitAsync(outcome, STATE, 0).value;
+  process.exit(Atomics.load(outcome, CODE));
+}
+
+/** Whether the module is a wasi-threads module: it imports a shared env.memory. */
+export function isThreadsModule(bytes) {
+  return memoryImportLimits(bytes)?.shared === true;
+}
+
+if (!isMainThread && workerData?.role === 'main') {
+  const outcome = new Int32Array(workerData.outcome);
+  const code = await runGuestMain(workerData.cfg, outcome);
+  decide(outcome, code);            // _start returned (or proc_exit with returnOnExit): the run is over
+} else if (!isMainThread && workerData?.role === 'thread') {
+  await runGuestThread(workerData.cfg, workerData.outcome ? new Int32Array(workerData.outcome) : null);
+}

@@ -1,0 +1,150 @@
+using Wasipy.Processes;
+using Wasipy.Tests.Support;
+using Wasipy.Wasm;
+using Xunit.Abstractions;
+
+namespace Wasipy.Tests.EndToEnd;
+
+/// <summary>
+/// recipes/3.13-threads.yaml: CPython 3.13 for wasm32-wasi-threads, whose threading.Thread runs on a real thread under
+/// both hosts (the engine's Wasmtime runner and Node with @emnapi/wasi-threads), and the hosts' own behaviour with
+/// small C programs built with the same toolchain: a trap, an exit or a deadlock in a thread ends the run.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+[Collection(EndToEndCollection.Name)]
+public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
+{
+    private static readonly string Mirror = Path.GetFullPath(Path.Combine(RepoRoot.Path, "..", "shared", "mirror"));
+
+    private Task<BuiltPython.Built> BuildAsync() =>
+        Directory.Exists(Mirror) ? builds.BuildAsync("3.13-threads.yaml", output, null, "--mirror", Mirror) : builds.BuildAsync("3.13-threads.yaml", output);
+
+    private static IEnumerable<IWasiHost> Hosts(BuiltPython.Built built, CPythonBuilds builds) =>
+        [builds.Wasmtime, WasiHosts.Create(WasiHosts.Node, built.Session.Dirs.ModuleCache, built.Session.Config.Root)];
+
+    private const string Pipeline = """
+        import threading, queue, sys
+        from concurrent.futures import ThreadPoolExecutor
+        jobs, done = queue.Queue(), queue.Queue()
+        def worker():
+            while (n := jobs.get()) is not None:
+                done.put((threading.get_ident(), n * n))
+            print('worker', threading.current_thread().name, 'done', flush=True)
+        threads = [threading.Thread(target=worker, name=f'w{i}') for i in range(4)]
+        for t in threads: t.start()
+        for n in range(1000): jobs.put(n)
+        for t in threads: jobs.put(None)
+        for t in threads: t.join(30)
+        results = [done.get() for _ in range(1000)]
+        assert sorted(r for _, r in results) == [n * n for n in range(1000)]
+        with ThreadPoolExecutor(4) as pool:
+            squares = list(pool.map(lambda n: n * n, range(100)))
+        print(len({who for who, _ in results}) > 1, squares[-1], sys.thread_info.name, 'wasi-threads' in sys.version)
+        """;
+
+    [Fact]
+    public async Task Four_threads_hand_work_through_queues_under_both_hosts_and_the_build_says_it_has_threads()
+    {
+        var built = await BuildAsync();
+        Assert.EndsWith(Path.Combine("build", "3.13.15-threads"), built.Session.Dirs.Build);
+        foreach (var host in Hosts(built, builds))
+        {
+            var result = built.Python.Run(host, ["-c", Pipeline], timeout: TimeSpan.FromSeconds(120));
+            output.WriteLine($"{host.GetType().Name}: {result.Stdout}{result.Stderr}{result.Trap}");
+            Assert.True(result.Succeeded, result.Stderr + result.Trap);
+            var lines = result.Stdout.Trim().Split('\n');
+            Assert.Equal(4, lines.Count(l => l.StartsWith("worker w", StringComparison.Ordinal)));   // print from every thread
+            Assert.Equal("True 9801 pthread True", lines[^1]);
+        }
+    }
+
+    [Fact]
+    public async Task A_deadlock_between_threads_ends_at_the_time_limit_with_a_message_under_both_hosts()
+    {
+        var built = await BuildAsync();
+        const string deadlock = """
+            import threading
+            a, b = threading.Lock(), threading.Lock()
+            def one():
+                with a:
+                    threading.Event().wait(0.2)
+                    with b: pass
+            def two():
+                with b:
+                    threading.Event().wait(0.2)
+                    with a: pass
+            ts = [threading.Thread(target=one), threading.Thread(target=two)]
+            for t in ts: t.start()
+            for t in ts: t.join()
+            """;
+        foreach (var host in Hosts(built, builds))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var result = built.Python.Run(host, ["-c", deadlock], timeout: TimeSpan.FromSeconds(10));
+            Assert.False(result.Succeeded);
+            Assert.Contains("timed out after 10s", result.Trap);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"{host.GetType().Name} took {clock.Elapsed}");
+        }
+    }
+
+    [Fact]
+    public async Task A_thread_that_aborts_or_exits_ends_the_whole_run_while_the_main_thread_waits()
+    {
+        var built = await BuildAsync();
+        foreach (var host in Hosts(built, builds))
+        {
+            var abort = built.Python.Run(host, ["-c", "import os, threading, time; threading.Thread(target=os.abort).start(); time.sleep(60)"],
+                timeout: TimeSpan.FromSeconds(30));
+            Assert.Equal(128, abort.ExitCode);
+            Assert.Contains("unreachable", abort.Trap);
+
+            var exit = built.Python.Run(host, ["-c", "import os, threading; e = threading.Event(); threading.Thread(target=os._exit, args=(7,)).start(); e.wait()"],
+                timeout: TimeSpan.FromSeconds(30));
+            Assert.Equal(7, exit.ExitCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_file_opened_in_one_thread_is_a_clear_error_in_another_never_a_hang()
+    {
+        var built = await BuildAsync();
+        // Each thread has its own WASI file-descriptor table on both hosts: what one thread opens, another cannot use.
+        const string program = """
+            import os, threading
+            fd = os.open('/tmp/shared.txt', os.O_RDONLY)
+            seen = []
+            def read():
+                try:
+                    os.read(fd, 5)
+                    seen.append('read')
+                except OSError as e:
+                    seen.append(e.errno)
+            t = threading.Thread(target=read); t.start(); t.join(10)
+            print(os.read(fd, 5).decode(), seen)
+            """;
+        using var dir = new TempDir();
+        dir.File("shared.txt", "hello");
+        foreach (var host in Hosts(built, builds))
+        {
+            var result = host.Run(new WasiRun
+            {
+                WasmPath = built.Python.WasmPath, Args = ["python", "-c", program], Preopens = [new Preopen(dir.Path, "/tmp")],
+                Timeout = TimeSpan.FromSeconds(60),
+            });
+            Assert.True(result.Succeeded, result.Stderr + result.Trap);
+            Assert.Equal("hello [8]", result.Stdout.Trim());   // 8: EBADF on WASI
+        }
+    }
+
+    [Fact]
+    public async Task The_regression_tests_for_threads_run_with_the_build_tree_interpreter()
+    {
+        await BuildAsync();
+        var stdout = new StringWriter();
+        string[] args = ["test", CPythonBuilds.Recipe("3.13-threads.yaml"), "test_thread", "test_queue"];
+        var exit = await Wasipy.Cli.WasipyCli.RunAsync(args, stdout, new StringWriter());
+        output.WriteLine(stdout.ToString());
+        Assert.True(exit == 0, stdout.ToString());
+        Assert.Contains("regrtest: 2 passed, 0 failed", stdout.ToString());
+    }
+}
