@@ -17,7 +17,7 @@ public class ToolchainChoiceTests
     {
         var session = BuildSession.Open(new BuildOptions { RecipePath = Recipe, Environment = new Dictionary<string, string>() });
         Assert.Equal("debian", session.ToolchainName);
-        Assert.Equal("clang-16 --target=wasm32-wasi", Toolchain(session)["cc"]);
+        Assert.Equal($"clang-16 --target=wasm32-wasi -ffile-prefix-map={RepoRoot.Path}/=", Toolchain(session)["cc"]);
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public class ToolchainChoiceTests
         var environment = new Dictionary<string, string> { ["WASI_SDK_PATH"] = "/opt/wasi-sdk" };
         var session = BuildSession.Open(new BuildOptions { RecipePath = Recipe, Environment = environment });
         Assert.Equal("wasi-sdk", session.ToolchainName);
-        Assert.Equal("/opt/wasi-sdk/bin/clang --target=wasm32-wasi --sysroot=/opt/wasi-sdk/share/wasi-sysroot", Toolchain(session)["cc"]);
+        Assert.Equal($"/opt/wasi-sdk/bin/clang --target=wasm32-wasi --sysroot=/opt/wasi-sdk/share/wasi-sysroot -ffile-prefix-map={RepoRoot.Path}/=", Toolchain(session)["cc"]);
         Assert.Equal("/opt/wasi-sdk/bin/llvm-ar", Toolchain(session)["ar"]);
         Assert.Equal("/opt/wasi-sdk/bin/llvm-strip", Toolchain(session)["strip"]);
         var dirs = Assert.IsType<ScriptObject>(session.Model["dirs"]);

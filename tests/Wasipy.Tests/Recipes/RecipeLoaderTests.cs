@@ -104,8 +104,13 @@ public class RecipeLoaderTests
         foreach (var path in recipes)
         {
             var recipe = RecipeLoader.Load(path);
-            // The file name is the version (3.13.yaml) or the full release (3.13.5.yaml).
+            // The file name is the version (3.13.yaml) or the full release (3.13.5.yaml), then the variant (3.13-threads.yaml).
             var name = Path.GetFileNameWithoutExtension(path);
+            if (recipe.Variant is { } variant)
+            {
+                Assert.EndsWith("-" + variant, name);
+                name = name[..^(variant.Length + 1)];
+            }
             Assert.True(recipe.Version == name || recipe.Version.StartsWith(name + ".", StringComparison.Ordinal), $"{path} holds {recipe.Version}");
             // Every library it names is one of the library recipe files, each loaded once.
             Assert.Equal(recipe.Libraries.Select(l => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, l.Recipe))).Order(),
