@@ -26,7 +26,7 @@ public sealed record RegrtestRequest(IReadOnlyList<string> Tests, bool All = fal
 /// python.wasm: the source and build folders are mapped at their own paths (so getpath sees a build tree), and "/"
 /// and /tmp at fresh empty folders. A failure the recipe expects (regrtest.expected_failures, or
 /// regrtest.known_failures grouped by cause) does not count. With --all, every module runs, N at a time, each with
-/// its time limit, and the results go to results/&lt;version&gt;.json.
+/// its time limit, and the results go to results/&lt;version&gt;[-&lt;variant&gt;].json.
 /// </summary>
 public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWriter output, string runtime = WasiHosts.Wasmtime)
 {
@@ -118,11 +118,13 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
     {
         var folder = Path.Combine(session.Config.Root, "results");
         Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, session.Recipe.Version + ".json");
+        // A variant's results are its own (results/3.13.15-threads.json), as its build folder is.
+        var path = Path.Combine(folder, session.Recipe.Version + (session.Recipe.Variant is { } v ? "-" + v : "") + ".json");
         var counts = Enum.GetValues<TestStatus>().ToDictionary(s => Key(s), s => outcomes.Count(o => o.Status == s));
         File.WriteAllText(path, JsonSerializer.Serialize(new
         {
             version = session.Recipe.Version,
+            variant = session.Recipe.Variant,
             runtime,
             timeout_seconds = timeout.TotalSeconds,
             jobs,

@@ -33,6 +33,7 @@ public static class WasiThreadsHost
 {
     public const int GuestThreadStack = 16 * 1024 * 1024;
     private const int MaxTid = 0x1FFFFFFF;
+    private const string WasiModule = "wasi_snapshot_preview1";
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
     /// <summary>How a run ended: the exit code (128 with <see cref="Trap"/> set for traps, timeouts and
@@ -146,6 +147,43 @@ public static class WasiThreadsHost
                 GC.KeepAlive(engine);
             }
             finally { Native.wasm_memorytype_delete(type); }
+            _descriptors = new WasiDescriptorServer(engine, module, _memoryImport, wasi, (linker, store) => DefineSharedMemory(linker, store, _memory));
+        }
+
+        private readonly WasiDescriptorServer _descriptors;
+
+        /// <summary>Whether a poll_oneoff call waits on a descriptor (any subscription not a clock, tag 0): its
+        /// subscriptions are 48 bytes each at the first argument, their count the third, the tag at byte 8.</summary>
+        private bool PollWaitsOnDescriptor(ValueBox[] arguments)
+        {
+            var data = Native.wasmtime_sharedmemory_data(_memory);
+            var (subscriptions, count) = ((uint)arguments[0].AsInt32(), (uint)arguments[2].AsInt32());
+            for (uint i = 0; i < count; i++)
+                if (Marshal.ReadByte(data, checked((int)(subscriptions + i * 48 + 8))) != 0) return true;
+            return false;
+        }
+
+        /// <summary>The guest's imports of WASI calls that may use a descriptor: each goes to the shared table
+        /// (<see cref="WasiDescriptorServer"/>) or to this thread's own context, call by call.</summary>
+        private void DefineDescriptorCalls(Linker linker, Store store, Instance local)
+        {
+            linker.AllowShadowing = true;
+            foreach (var import in _descriptors.Imports)
+            {
+                var name = import.Name;
+                if (!(name.StartsWith("fd_", StringComparison.Ordinal) || name.StartsWith("path_", StringComparison.Ordinal)
+                      || name.StartsWith("sock_", StringComparison.Ordinal) || name == "poll_oneoff")) continue;
+                var own = local.GetFunction(name) ?? throw new WasmtimeException($"the WASI proxy lacks {name}");
+                var function = Function.FromCallback(store, (Caller caller, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results) =>
+                {
+                    var boxed = arguments.ToArray();
+                    var result = WasiDescriptorServer.Shared(name, boxed, () => PollWaitsOnDescriptor(boxed))
+                        ? _descriptors.Invoke(name, boxed)
+                        : own.Invoke(boxed);
+                    if (results.Length == 1) results[0] = (int)result!;
+                }, import.Parameters, import.Results);
+                linker.Define(WasiModule, name, function);
+            }
         }
 
         public Result Execute(TimeSpan timeout, CancellationToken cancel)
@@ -204,9 +242,15 @@ public static class WasiThreadsHost
                 store.SetWasiConfiguration(_wasi());
                 store.SetEpochDeadline(1);
                 store.SetEpochDeadlineCallback(_ => _stopping ? throw new StoppedException() : 1UL);
+                // This thread's own WASI context, reached through the proxy module for the calls that stay here.
+                using var own = new Linker(_engine);
+                own.DefineWasi();
+                DefineSharedMemory(own, store, _memory);
+                var local = own.Instantiate(store, _descriptors.Proxy);
                 using var linker = new Linker(_engine);
                 linker.DefineWasi();
                 DefineSharedMemory(linker, store, _memory);
+                DefineDescriptorCalls(linker, store, local);
                 linker.DefineFunction("wasi", "thread-spawn", (Func<int, int>)Spawn);
                 // The deadline above is set before this check, and StopAll sets _stopping before it bumps the epoch:
                 // so a thread that gets past here while the run stops still sees the bump reach its deadline.
@@ -267,6 +311,7 @@ public static class WasiThreadsHost
         /// <see cref="_ended"/> stays undisposed on purpose (see <see cref="End"/>).</summary>
         public void Dispose()
         {
+            _descriptors.Dispose();
             Native.wasmtime_sharedmemory_delete(_memory);
         }
     }
@@ -350,6 +395,7 @@ public static class WasiThreadsHost
         [DllImport(Lib)] public static extern IntPtr wasmtime_sharedmemory_new(IntPtr engine, IntPtr type, out IntPtr ret);
         [DllImport(Lib)] public static extern void wasmtime_sharedmemory_delete(IntPtr memory);
         [DllImport(Lib)] public static extern nuint wasmtime_sharedmemory_data_size(IntPtr memory);
+        [DllImport(Lib)] public static extern IntPtr wasmtime_sharedmemory_data(IntPtr memory);
 
         [DllImport(Lib)]
         public static extern IntPtr wasmtime_linker_define(IntPtr linker, IntPtr context, string module, nuint moduleLen,
