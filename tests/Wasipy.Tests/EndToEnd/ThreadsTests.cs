@@ -160,6 +160,31 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task C_extension_packages_build_for_the_threads_build_and_run_in_threads_under_both_hosts()
+    {
+        var built = Directory.Exists(Mirror)
+            ? await builds.BuildAsync("3.13-threads.yaml", output, null, "--mirror", Mirror, "--with", "pyyaml,markupsafe,jinja2")
+            : await builds.BuildAsync("3.13-threads.yaml", output, null, "--with", "pyyaml,markupsafe,jinja2");
+        const string program = """
+            import threading, yaml, jinja2, markupsafe
+            out = []
+            def work(i):
+                d = yaml.load(yaml.dump({'n': i, 's': 'x' * i}, Dumper=yaml.CDumper), Loader=yaml.CLoader)
+                out.append(jinja2.Template('{{ n }}:{{ s|length }}').render(**d))
+            ts = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+            for t in ts: t.start()
+            for t in ts: t.join(30)
+            print(sorted(out), yaml.__with_libyaml__, markupsafe.escape('<a>'))
+            """;
+        foreach (var host in Hosts(built, builds))
+        {
+            var result = built.Python.Run(host, ["-c", program], timeout: TimeSpan.FromSeconds(120));
+            Assert.True(result.Succeeded, result.Stderr + result.Trap);
+            Assert.Equal("['0:0', '1:1', '2:2', '3:3'] True &lt;a&gt;", result.Stdout.Trim());
+        }
+    }
+
+    [Fact]
     public async Task The_regression_tests_for_threads_run_with_the_build_tree_interpreter()
     {
         await BuildAsync();
