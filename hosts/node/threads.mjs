@@ -11,6 +11,7 @@ import { readFileSync, writeSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
 import { relativePollOneoff } from './wasi-fixes.mjs';
+import { memoryImportLimits } from './wasm-imports.mjs';
 
 // @emnapi/wasi-threads 2.2.0 comes with the toolchain (docker/install-toolchain.sh installs it next to Wizer).
 const TOOLS = process.env.WASIPY_TOOLS ?? '/opt/wasipy-tools';
@@ -108,29 +109,6 @@ async function runGuestThread(cfg, outcome) {
   parentPort.on('message', data => handler.handle({ data }));
 }
 
-/** The limits of the module's env.memory import, read from the binary (Node 20's JS API does not reflect them). */
-function memoryImportLimits(bytes) {
-  let pos = 8;
-  const uleb = () => { let r = 0, shift = 0, b; do { b = bytes[pos++]; r += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80); return r; };
-  const name = () => { const n = uleb(); const s = bytes.toString('utf8', pos, pos + n); pos += n; return s; };
-  const limits = () => { const flags = bytes[pos++]; const min = uleb(); const max = flags & 1 ? uleb() : undefined; return { min, max, shared: !!(flags & 2) }; };
-  while (pos < bytes.length) {
-    const id = bytes[pos++], size = uleb(), end = pos + size;
-    if (id === 2) {
-      for (let n = uleb(); n > 0; n--) {
-        const mod = name(), field = name(), kind = bytes[pos++];
-        if (kind === 0) uleb();
-        else if (kind === 1) { pos++; limits(); }
-        else if (kind === 2) { const l = limits(); if (mod === 'env' && field === 'memory') return l; }
-        else if (kind === 3) pos += 2;
-        else return null;
-      }
-    }
-    pos = end;
-  }
-  return null;
-}
-
 /**
  * Runs a wasi-threads module to its end and exits the process with its code: the guest's main thread runs in a
  * Worker and Node's main thread supervises, so that exit() or a trap in any thread, or the time limit (seconds, 0 for
@@ -144,11 +122,6 @@ export async function runThreads(cfg, timeoutSeconds) {
   if (timeoutSeconds > 0) setTimeout(() => decide(outcome, 128, `timed out after ${timeoutSeconds}s`), timeoutSeconds * 1000).unref();
   await Atomics.waitAsync(outcome, STATE, 0).value;
   process.exit(Atomics.load(outcome, CODE));
-}
-
-/** Whether the module is a wasi-threads module: it imports a shared env.memory. */
-export function isThreadsModule(bytes) {
-  return memoryImportLimits(bytes)?.shared === true;
 }
 
 if (!isMainThread && workerData?.role === 'main') {
