@@ -74,15 +74,13 @@ public sealed record BuildSession
         // The tools' templates may name dirs.sysroot (a toolchain that builds its own C library).
         string RenderTool(string template, string key) =>
             TemplateRenderer.Render(template, model, Quoting.None, $"{config.FilePath}: toolchains.{toolchainName}.{key}");
-        toolchainModel["sysroot"] = toolchain.Sysroot is { } sysrootRecipe ? Path.GetFullPath(Path.Combine(config.Root, sysrootRecipe)) : "";
+        toolchainModel["sysroot"] = SysrootRecipePath(config, toolchainName) ?? "";
         toolchainModel["ensure"] = RenderTool(toolchain.Ensure, "ensure");
         toolchainModel["cc"] = RenderTool(toolchain.Cc, "cc");
         toolchainModel["cxx"] = RenderTool(toolchain.Cxx ?? toolchain.Cc, "cxx");
         toolchainModel["ar"] = RenderTool(toolchain.Ar, "ar");
         toolchainModel["ranlib"] = RenderTool(toolchain.Ranlib, "ranlib");
         toolchainModel["strip"] = RenderTool(toolchain.Strip, "strip");
-
-        foreach (var (name, path) in buildDirs.ForTemplates) dirs[name] = path;
         foreach (var (what, path) in new[] { ("directories.build", buildDirs.Build), ("directories.downloads", buildDirs.Downloads), ("directories.libs", buildDirs.Libs) })
         {
             if (File.Exists(path))
@@ -131,14 +129,20 @@ public sealed record BuildSession
         };
     }
 
+    /// <summary>The library recipe that builds this build's toolchain's C library (toolchains.NAME.sysroot), if any.</summary>
+    public string? SysrootRecipe => SysrootRecipePath(Config, ToolchainName);
+
+    private static string? SysrootRecipePath(ProjectConfig config, string toolchain) =>
+        config.Toolchains[toolchain].Sysroot is { } path ? Path.GetFullPath(Path.Combine(config.Root, path)) : null;
+
     /// <summary>--toolchain or the recipe's toolchain if given; else the first whose when_env variable is set; else the
     /// first without when_env.</summary>
     internal static string ChooseToolchain(ProjectConfig config, string? requested, IReadOnlyDictionary<string, string> environment, Recipe? recipe = null)
     {
         if (requested is not null)
             return config.Toolchains.ContainsKey(requested) ? requested
-                : recipe?.Toolchain == requested && recipe is not null
-                    ? throw Yaml.YamlFile.Read(recipe.FilePath).Error($"toolchain '{requested}' is not defined in {config.FilePath} (it defines: {string.Join(", ", config.Toolchains.Keys)})", "toolchain")
+                : recipe?.Toolchain == requested
+                    ? throw Yaml.YamlFile.Read(recipe!.FilePath).Error($"toolchain '{requested}' is not defined in {config.FilePath} (it defines: {string.Join(", ", config.Toolchains.Keys)})", "toolchain")
                     : throw new WasipyException($"unknown toolchain '{requested}'; {config.FilePath} defines: {string.Join(", ", config.Toolchains.Keys)}", 2);
         foreach (var (name, spec) in config.Toolchains)
             if (spec.WhenEnv is { } variable && environment.TryGetValue(variable, out var value) && value.Length > 0)

@@ -26,8 +26,7 @@ public static class SourcePreparer
         {
             var archive = await fetcher.FetchAsync(source.Request, cancellation);
             log.WriteLine($"extracting {archive} to {source.Directory}");
-            ArchiveExtractor.Extract(archive, source.Directory, source.Request.AcceptedHashes);
-            date = SourceDate.OfArchive(archive);
+            date = SourceDate.Extract(archive, source.Directory, source.Request.AcceptedHashes);
         }
         await PatchApplier.ApplyAsync(source.Patches, source.Directory, log, cancellation);
         return date;

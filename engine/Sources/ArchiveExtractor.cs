@@ -23,8 +23,9 @@ public static class ArchiveExtractor
 
     private sealed record Entry(string Name, Kind Kind, UnixFileMode Mode, string Link, DateTimeOffset Modified, Func<Stream?> Open);
 
-    /// <summary>Unpacks <paramref name="archive"/>; with <paramref name="acceptedSha256"/>, its hash is checked first.</summary>
-    public static void Extract(string archive, string destination, IReadOnlySet<string>? acceptedSha256 = null)
+    /// <summary>Unpacks <paramref name="archive"/>; with <paramref name="acceptedSha256"/>, its hash is checked first.
+    /// Returns the newest modification time among its entries (the source's date, for SOURCE_DATE_EPOCH).</summary>
+    public static DateTimeOffset Extract(string archive, string destination, IReadOnlySet<string>? acceptedSha256 = null)
     {
         if (acceptedSha256 is not null)
         {
@@ -35,9 +36,14 @@ public static class ArchiveExtractor
         }
         try
         {
-            // Two passes: the first only learns the names, to know whether there is one top folder to drop.
+            // Two passes: the first only learns the names (to know whether there is one top folder to drop) and dates.
             var names = new List<string>();
-            Read(archive, e => names.Add(e.Name));
+            var newest = DateTimeOffset.UnixEpoch;
+            Read(archive, e =>
+            {
+                names.Add(e.Name);
+                if (e.Modified > newest) newest = e.Modified;
+            });
             var strip = SingleTopFolder(names);
             FileSystem.RecreateDirectory(destination);
             var root = Path.GetFullPath(destination);
@@ -51,6 +57,7 @@ public static class ArchiveExtractor
             });
             if (count == 0)
                 throw new WasipyException($"{archive}: the archive holds no files; delete it from the download cache and run again");
+            return newest;
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException
                                       or SharpCompress.Common.SharpCompressException || e.GetType() == typeof(IOException))

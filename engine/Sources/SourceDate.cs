@@ -13,10 +13,17 @@ public static class SourceDate
     public const string Variable = "SOURCE_DATE_EPOCH";
     private static readonly ConcurrentDictionary<string, long> Archives = new();
 
-    /// <summary>Seconds since 1970 of the archive's newest entry (read once per archive and process).</summary>
+    /// <summary>Seconds since 1970 of the archive's newest entry (read once per archive and process, unless it was
+    /// just unpacked: see <see cref="Extract"/>).</summary>
     public static long OfArchive(string archive) =>
-        Archives.GetOrAdd(Path.GetFullPath(archive) + "@" + File.GetLastWriteTimeUtc(archive).Ticks,
-            _ => ArchiveExtractor.NewestEntryTime(archive).ToUnixTimeSeconds());
+        Archives.GetOrAdd(Key(archive), _ => ArchiveExtractor.NewestEntryTime(archive).ToUnixTimeSeconds());
+
+    /// <summary>Unpacks the archive (<see cref="ArchiveExtractor.Extract"/>) and returns its date, which unpacking
+    /// learns on the way, remembered for <see cref="OfArchive"/>.</summary>
+    public static long Extract(string archive, string destination, IReadOnlySet<string>? acceptedSha256) =>
+        Archives[Key(archive)] = ArchiveExtractor.Extract(archive, destination, acceptedSha256).ToUnixTimeSeconds();
+
+    private static string Key(string archive) => Path.GetFullPath(archive) + "@" + File.GetLastWriteTimeUtc(archive).Ticks;
 
     /// <summary>The commit time of the checkout in <paramref name="directory"/>.</summary>
     public static async Task<long?> OfGitCheckoutAsync(string directory, CancellationToken cancellation)

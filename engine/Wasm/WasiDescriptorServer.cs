@@ -13,13 +13,13 @@ namespace Wasipy.Wasm;
 /// shared memory; calls that need no table (stdio, clocks, random, args, exit, sleeping) stay in the calling
 /// thread's own context, so a thread blocked reading stdin or sleeping holds up nobody.
 ///
-/// How: a small generated module imports the WASI functions the guest imports and the shared memory, and exports
-/// a trampoline for each. The server instantiates it over its WASI context; each guest thread instantiates it
+/// How: a small generated module imports those of the guest's WASI functions that may use a descriptor, and the
+/// shared memory, and exports a trampoline for each. The server instantiates it over its WASI context; each guest thread instantiates it
 /// over its own context (for the local calls), and the guest's imports are callbacks that choose.
 /// </summary>
 internal sealed class WasiDescriptorServer : IDisposable
 {
-    private const string Wasi = "wasi_snapshot_preview1";
+    public const string Wasi = "wasi_snapshot_preview1";
     private readonly BlockingCollection<Call> _calls = new();
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _ready = new();
@@ -32,7 +32,8 @@ internal sealed class WasiDescriptorServer : IDisposable
         public Exception? Failure;
     }
 
-    /// <summary>The guest's WASI imports (name, parameter and result kinds).</summary>
+    /// <summary>The guest's WASI imports that may use a descriptor (<see cref="MayUseTable"/>): each goes to the shared
+    /// table or to the calling thread's own context, call by call (<see cref="Shared"/>).</summary>
     public IReadOnlyList<FunctionImport> Imports { get; }
 
     /// <summary>The trampoline module, compiled once per run.</summary>
@@ -41,13 +42,19 @@ internal sealed class WasiDescriptorServer : IDisposable
     public WasiDescriptorServer(Engine engine, Module guest, MemoryImport memory, Func<WasiConfiguration> wasi,
         Action<Linker, Store> defineMemory)
     {
-        Imports = guest.Imports.OfType<FunctionImport>().Where(i => i.ModuleName == Wasi).ToList();
+        Imports = guest.Imports.OfType<FunctionImport>().Where(i => i.ModuleName == Wasi && MayUseTable(i.Name)).ToList();
         Proxy = Module.FromText(engine, "wasipy-wasi-proxy", ProxyText(Imports, memory));
         _thread = new Thread(() => Serve(engine, wasi, defineMemory), 1024 * 1024) { Name = "wasi-descriptors", IsBackground = true };
         _thread.Start();
         _ready.Wait();
         if (_startFailure is not null) throw _startFailure;
     }
+
+    /// <summary>The WASI calls that may name a descriptor; the others (args, environment, clocks, random, exit, yield)
+    /// never leave the calling thread.</summary>
+    public static bool MayUseTable(string name) =>
+        name.StartsWith("fd_", StringComparison.Ordinal) || name.StartsWith("path_", StringComparison.Ordinal)
+        || name.StartsWith("sock_", StringComparison.Ordinal) || name == "poll_oneoff";
 
     /// <summary>Whether a call uses the shared table: path_* and sock_* always, fd_* on a descriptor above 2, and
     /// poll_oneoff when it waits on a descriptor (<paramref name="waitsOnDescriptor"/>).</summary>

@@ -52,109 +52,105 @@ public sealed class WasiRunner : IWasiHost
 
     private WasiResult RunOnThisThread(WasiRun run)
     {
+        CheckPreopens(run);
         using var module = LoadModule(run.WasmPath);
-        var outFile = run.InheritStdio ? null : Path.GetTempFileName();
-        var errFile = run.InheritStdio ? null : Path.GetTempFileName();
-        var inFile = run.InheritStdio || run.Stdin is null ? null : Path.GetTempFileName();
-        if (inFile is not null) File.WriteAllText(inFile, run.Stdin);
+        using var stdio = new CapturedStdio(run);
+        var wasi = Configure(run, stdio, w => w.WithStandardOutput(stdio.Out!).WithStandardError(stdio.Err!));
+
+        using var store = new Store(_engine);
+        store.SetWasiConfiguration(wasi);
+        if (_timeLimits) store.SetEpochDeadline((ulong)Math.Max(1, Math.Ceiling(run.Timeout.TotalSeconds)));
+        using var linker = new Linker(_engine);
+        linker.DefineWasi();
+
+        int exitCode = 0;
+        string? trap = null;
+        var guest = new System.Diagnostics.Stopwatch();
         try
         {
-            var wasi = new WasiConfiguration()
-                .WithArgs(run.Args)
-                .WithEnvironmentVariables(run.Environment.Select(kv => (kv.Key, kv.Value)));
-            wasi = run.InheritStdio
-                ? wasi.WithInheritedStandardInput().WithInheritedStandardOutput().WithInheritedStandardError()
-                : wasi.WithStandardOutput(outFile!).WithStandardError(errFile!);
-            if (inFile is not null) wasi = wasi.WithStandardInput(inFile);
-            foreach (var preopen in run.Preopens)
-            {
-                if (!Directory.Exists(preopen.HostPath))
-                    throw new WasipyException($"cannot map {preopen.HostPath} to {preopen.GuestPath}: the folder does not exist");
-                wasi = wasi.WithPreopenedDirectory(preopen.HostPath, preopen.GuestPath, mutable: true);
-            }
-
-            using var store = new Store(_engine);
-            store.SetWasiConfiguration(wasi);
-            if (_timeLimits) store.SetEpochDeadline((ulong)Math.Max(1, Math.Ceiling(run.Timeout.TotalSeconds)));
-            using var linker = new Linker(_engine);
-            linker.DefineWasi();
-
-            int exitCode = 0;
-            string? trap = null;
-            var guest = new System.Diagnostics.Stopwatch();
-            try
-            {
-                var instance = linker.Instantiate(store, module);
-                var start = instance.GetAction("_start")
-                            ?? throw new WasipyException($"{run.WasmPath} has no _start export; it is not a WASI command module");
-                guest.Start();
-                start();
-            }
-            catch (WasmtimeException e) when (e.ExitCode is int code)
-            {
-                exitCode = code;
-            }
-            catch (TrapException e)
-            {
-                exitCode = 128;
-                trap = e.Message.Contains("interrupt", StringComparison.OrdinalIgnoreCase)
-                    ? $"timed out after {run.Timeout.TotalSeconds:0}s"
-                    : e.Message;
-            }
-            guest.Stop();
-            return new WasiResult(exitCode,
-                outFile is null ? "" : File.ReadAllText(outFile),
-                errFile is null ? "" : File.ReadAllText(errFile),
-                trap) { GuestTime = guest.Elapsed };
+            var instance = linker.Instantiate(store, module);
+            var start = instance.GetAction("_start")
+                        ?? throw new WasipyException($"{run.WasmPath} has no _start export; it is not a WASI command module");
+            guest.Start();
+            start();
         }
-        finally
+        catch (WasmtimeException e) when (e.ExitCode is int code)
         {
-            if (outFile is not null) File.Delete(outFile);
-            if (errFile is not null) File.Delete(errFile);
-            if (inFile is not null) File.Delete(inFile);
+            exitCode = code;
         }
+        catch (TrapException e)
+        {
+            exitCode = 128;
+            trap = e.Message.Contains("interrupt", StringComparison.OrdinalIgnoreCase)
+                ? $"timed out after {run.Timeout.TotalSeconds:0}s"
+                : e.Message;
+        }
+        guest.Stop();
+        return new WasiResult(exitCode, stdio.ReadOut(), stdio.ReadErr(), trap) { GuestTime = guest.Elapsed };
     }
 
     /// <summary>A wasi-threads module: every guest thread with its own store and WASI context over one shared memory.
     /// Outputs that are captured go through one shared stream each (each WASI context would open the file anew).</summary>
     private WasiResult RunThreads(WasiRun run)
     {
+        CheckPreopens(run);
         var engine = ThreadsEngine;
         using var module = LoadModule(run.WasmPath, engine, "-threads");
-        var outFile = run.InheritStdio ? null : Path.GetTempFileName();
-        var errFile = run.InheritStdio ? null : Path.GetTempFileName();
-        var inFile = run.InheritStdio || run.Stdin is null ? null : Path.GetTempFileName();
-        if (inFile is not null) File.WriteAllText(inFile, run.Stdin);
-        var stdout = outFile is null ? null : new WasiThreadsHost.SharedOutput(outFile);
-        var stderr = errFile is null ? null : new WasiThreadsHost.SharedOutput(errFile);
+        using var stdio = new CapturedStdio(run);
+        using var stdout = stdio.Out is null ? null : new WasiThreadsHost.SharedOutput(stdio.Out);
+        using var stderr = stdio.Err is null ? null : new WasiThreadsHost.SharedOutput(stdio.Err);
+        var result = WasiThreadsHost.Run(engine, module,
+            () => Configure(run, stdio, w => w.WithStandardOutputCallback(stdout!.Write).WithStandardErrorCallback(stderr!.Write)), run.Timeout);
+        stdout?.Dispose();   // flushed before it is read
+        stderr?.Dispose();
+        return new WasiResult(result.ExitCode, stdio.ReadOut(), stdio.ReadErr(), result.Trap) { GuestTime = result.Elapsed };
+    }
+
+    private static void CheckPreopens(WasiRun run)
+    {
         foreach (var preopen in run.Preopens)
             if (!Directory.Exists(preopen.HostPath))
                 throw new WasipyException($"cannot map {preopen.HostPath} to {preopen.GuestPath}: the folder does not exist");
-        try
+    }
+
+    /// <summary>The run's WASI context: its arguments, environment and mapped folders, and the host's stdio, or the
+    /// captured output (<paramref name="capture"/>) and stdin file.</summary>
+    private static WasiConfiguration Configure(WasiRun run, CapturedStdio stdio, Func<WasiConfiguration, WasiConfiguration> capture)
+    {
+        var wasi = new WasiConfiguration()
+            .WithArgs(run.Args)
+            .WithEnvironmentVariables(run.Environment.Select(kv => (kv.Key, kv.Value)));
+        wasi = run.InheritStdio
+            ? wasi.WithInheritedStandardInput().WithInheritedStandardOutput().WithInheritedStandardError()
+            : capture(wasi);
+        if (stdio.In is not null) wasi = wasi.WithStandardInput(stdio.In);
+        foreach (var preopen in run.Preopens) wasi = wasi.WithPreopenedDirectory(preopen.HostPath, preopen.GuestPath, mutable: true);
+        return wasi;
+    }
+
+    /// <summary>Temporary files for a run's captured stdout and stderr and its stdin text (none when it inherits the
+    /// host's stdio), deleted with it.</summary>
+    private sealed class CapturedStdio : IDisposable
+    {
+        public CapturedStdio(WasiRun run)
         {
-            WasiConfiguration Wasi()
-            {
-                var wasi = new WasiConfiguration().WithArgs(run.Args).WithEnvironmentVariables(run.Environment.Select(kv => (kv.Key, kv.Value)));
-                wasi = run.InheritStdio
-                    ? wasi.WithInheritedStandardInput().WithInheritedStandardOutput().WithInheritedStandardError()
-                    : wasi.WithStandardOutputCallback(stdout!.Write).WithStandardErrorCallback(stderr!.Write);
-                if (inFile is not null) wasi = wasi.WithStandardInput(inFile);
-                foreach (var preopen in run.Preopens) wasi = wasi.WithPreopenedDirectory(preopen.HostPath, preopen.GuestPath, mutable: true);
-                return wasi;
-            }
-            var result = WasiThreadsHost.Run(engine, module, Wasi, run.Timeout);
-            stdout?.Dispose();
-            stderr?.Dispose();
-            return new WasiResult(result.ExitCode,
-                outFile is null ? "" : File.ReadAllText(outFile),
-                errFile is null ? "" : File.ReadAllText(errFile),
-                result.Trap) { GuestTime = result.Elapsed };
+            if (run.InheritStdio) return;
+            Out = Path.GetTempFileName();
+            Err = Path.GetTempFileName();
+            if (run.Stdin is null) return;
+            In = Path.GetTempFileName();
+            File.WriteAllText(In, run.Stdin);
         }
-        finally
+
+        public string? Out { get; }
+        public string? Err { get; }
+        public string? In { get; }
+        public string ReadOut() => Out is null ? "" : File.ReadAllText(Out);
+        public string ReadErr() => Err is null ? "" : File.ReadAllText(Err);
+
+        public void Dispose()
         {
-            stdout?.Dispose();
-            stderr?.Dispose();
-            foreach (var file in new[] { outFile, errFile, inFile }) if (file is not null) File.Delete(file);
+            foreach (var file in new[] { Out, Err, In }) if (file is not null) File.Delete(file);
         }
     }
 

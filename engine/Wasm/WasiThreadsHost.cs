@@ -33,7 +33,6 @@ public static class WasiThreadsHost
 {
     public const int GuestThreadStack = 16 * 1024 * 1024;
     private const int MaxTid = 0x1FFFFFFF;
-    private const string WasiModule = "wasi_snapshot_preview1";
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
     /// <summary>How a run ended: the exit code (128 with <see cref="Trap"/> set for traps, timeouts and
@@ -171,8 +170,6 @@ public static class WasiThreadsHost
             foreach (var import in _descriptors.Imports)
             {
                 var name = import.Name;
-                if (!(name.StartsWith("fd_", StringComparison.Ordinal) || name.StartsWith("path_", StringComparison.Ordinal)
-                      || name.StartsWith("sock_", StringComparison.Ordinal) || name == "poll_oneoff")) continue;
                 var own = local.GetFunction(name) ?? throw new WasmtimeException($"the WASI proxy lacks {name}");
                 var function = Function.FromCallback(store, (Caller caller, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results) =>
                 {
@@ -182,7 +179,7 @@ public static class WasiThreadsHost
                         : own.Invoke(boxed);
                     if (results.Length == 1) results[0] = (int)result!;
                 }, import.Parameters, import.Results);
-                linker.Define(WasiModule, name, function);
+                linker.Define(WasiDescriptorServer.Wasi, name, function);
             }
         }
 

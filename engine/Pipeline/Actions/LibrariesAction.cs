@@ -47,7 +47,7 @@ public sealed class LibrariesAction : IExpandingAction
 
     /// <summary>The toolchain's own C library recipe, if it builds one.</summary>
     public static LibraryRecipe? Sysroot(BuildSession session) =>
-        (session.Model["toolchain"] as ScriptObject)?["sysroot"] is string path && path.Length > 0 ? RecipeLoader.LoadLibrary(path) : null;
+        session.SysrootRecipe is { } path ? RecipeLoader.LoadLibrary(path) : null;
 
     public static string Id(string library) => "lib/" + library;
 

@@ -55,7 +55,7 @@ public sealed class ExtractAction : IBuiltinAction
         else
         {
             log.WriteLine($"extracting {CPythonSource.ArchivePath(c.Session)} to {to}");
-            ArchiveExtractor.Extract(CPythonSource.ArchivePath(c.Session), to, CPythonSource.Request(c.Session).AcceptedHashes);
+            SourceDate.Extract(CPythonSource.ArchivePath(c.Session), to, CPythonSource.Request(c.Session).AcceptedHashes);
         }
         return Task.CompletedTask;
     }

@@ -14,8 +14,6 @@ namespace Wasipy.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public class PackagesTests(CPythonBuilds builds, ITestOutputHelper output)
 {
-    private static readonly string Mirror = Path.GetFullPath(Path.Combine(RepoRoot.Path, "..", "shared", "mirror"));
-
     private const string Program = """
         import json, markupsafe, markupsafe._speedups, jinja2, idna, yaml, msgpack, msgpack._cmsgpack, sys, numpy as np
         page = jinja2.Environment(autoescape=True).from_string('<li>{{ x }}</li>').render(x='<&>')
@@ -42,9 +40,9 @@ public class PackagesTests(CPythonBuilds builds, ITestOutputHelper output)
     [Fact]
     public async Task Packages_with_c_extensions_and_pure_python_ones_run_from_one_file_under_both_hosts()
     {
-        Assert.True(Directory.Exists(Mirror), $"the offline mirror {Mirror} is missing (shared/ beside the project)");
+        Assert.True(Directory.Exists(CPythonBuilds.Mirror), $"the offline mirror {CPythonBuilds.Mirror} is missing (shared/ beside the project)");
         var (session, python, log) = await builds.BuildAsync("3.13.yaml", output, null,
-            "--with", "numpy,pyyaml,markupsafe,msgpack,jinja2,idna", "--mirror", Mirror);
+            "--with", "numpy,pyyaml,markupsafe,msgpack,jinja2,idna", "--mirror", CPythonBuilds.Mirror);
         Assert.Equal("", python.HostPrefix);
 
         foreach (var host in WasiHosts.Names)

@@ -14,10 +14,10 @@ namespace Wasipy.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
 {
-    private static readonly string Mirror = Path.GetFullPath(Path.Combine(RepoRoot.Path, "..", "shared", "mirror"));
-
-    private Task<BuiltPython.Built> BuildAsync() =>
-        Directory.Exists(Mirror) ? builds.BuildAsync("3.13-threads.yaml", output, null, "--mirror", Mirror) : builds.BuildAsync("3.13-threads.yaml", output);
+    /// <summary>`wasipy run recipes/3.13-threads.yaml [options]`, from the offline mirror when it is there.</summary>
+    private Task<BuiltPython.Built> BuildAsync(params string[] options) =>
+        builds.BuildAsync("3.13-threads.yaml", output, null,
+            [.. Directory.Exists(CPythonBuilds.Mirror) ? ["--mirror", CPythonBuilds.Mirror] : Array.Empty<string>(), .. options]);
 
     private static IEnumerable<IWasiHost> Hosts(BuiltPython.Built built, CPythonBuilds builds) =>
         [builds.Wasmtime, WasiHosts.Create(WasiHosts.Node, built.Session.Dirs.ModuleCache, built.Session.Config.Root)];
@@ -162,9 +162,7 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
     [Fact]
     public async Task C_extension_packages_build_for_the_threads_build_and_run_in_threads_under_both_hosts()
     {
-        var built = Directory.Exists(Mirror)
-            ? await builds.BuildAsync("3.13-threads.yaml", output, null, "--mirror", Mirror, "--with", "pyyaml,markupsafe,jinja2")
-            : await builds.BuildAsync("3.13-threads.yaml", output, null, "--with", "pyyaml,markupsafe,jinja2");
+        var built = await BuildAsync("--with", "pyyaml,markupsafe,jinja2");
         const string program = """
             import threading, yaml, jinja2, markupsafe
             out = []
