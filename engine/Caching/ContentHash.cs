@@ -8,15 +8,18 @@ public static class ContentHash
 {
     public static string OfString(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
+    /// <summary>Hash of a regular file's bytes; a FIFO, device or folder is refused without opening it.</summary>
     public static string OfFile(string path)
     {
+        Sources.FileKinds.RequireRegularFile(path, "file");
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     /// <summary>Hash of a file or a folder; a missing path hashes as "missing" so that its later appearance changes the key.
-    /// A link counts as its target's text (it is never followed); a FIFO or device is refused.</summary>
-    public static string OfPath(string path)
+    /// A link counts as its target's text (it is never followed, so a folder reached through links is never read);
+    /// a FIFO or device is refused. Regular files hash as they always have: relative path, NUL, bytes, NUL.</summary>
+    public static string OfPath(string path, CancellationToken cancellation = default)
     {
         switch (Sources.FileKinds.Of(path))
         {
@@ -26,25 +29,29 @@ public static class ContentHash
             case Sources.FileKind.Special: throw Special(path);
         }
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var files = Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-            .Select(f => Path.GetRelativePath(path, f).Replace('\\', '/'))
-            .Where(rel => !rel.StartsWith(".git/", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal);
+        var gitFolder = Sources.FileKinds.Of(Path.Combine(path, ".git")) == Sources.FileKind.Directory;
+        var entries = Sources.SafeTree.Walk(path, cancellation, rel => gitFolder && rel == ".git")
+            .Where(e => e.Kind != Sources.FileKind.Directory)
+            .OrderBy(e => e.Relative, StringComparer.Ordinal)
+            .ToList();
         var buffer = new byte[1 << 16];
-        foreach (var rel in files)
+        foreach (var entry in entries)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(rel + "\0"));
-            var full = Path.Combine(path, rel);
-            var kind = Sources.FileKinds.Of(full);
-            if (kind == Sources.FileKind.Special) throw Special(full);
-            if (kind == Sources.FileKind.SymbolicLink)
+            cancellation.ThrowIfCancellationRequested();
+            hash.AppendData(Encoding.UTF8.GetBytes(entry.Relative + "\0"));
+            if (entry.Kind == Sources.FileKind.Special) throw Special(entry.FullPath);
+            if (entry.Kind == Sources.FileKind.SymbolicLink)
             {
-                hash.AppendData(Encoding.UTF8.GetBytes("link:" + new FileInfo(full).LinkTarget + "\0"));
+                hash.AppendData(Encoding.UTF8.GetBytes("link:" + entry.LinkTarget + "\0"));
                 continue;
             }
-            using var stream = File.OpenRead(full);
+            using var stream = File.OpenRead(entry.FullPath);
             int read;
-            while ((read = stream.Read(buffer)) > 0) hash.AppendData(buffer, 0, read);
+            while ((read = stream.Read(buffer)) > 0)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                hash.AppendData(buffer, 0, read);
+            }
             hash.AppendData("\0"u8);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -104,6 +104,11 @@ public static class GitFetcher
             if (!Directory.Exists(sub) || !Directory.EnumerateFileSystemEntries(sub).Any())
                 throw new GitFailure($"submodule {submodule} is empty after the update: is it a submodule of this commit?");
         }
+        // A committed link may point anywhere (an absolute path, or out through other links): the checkout is
+        // refused as an archive with such a link is, before anything copies or builds from it.
+        if (Sources.SafeTree.FirstEscapingLink(dir, cancellation, rel => rel == ".git" || rel.EndsWith("/.git", StringComparison.Ordinal)) is var (link, target))
+            throw new WasipyException($"{git.Url} at {git.Commit}: '{link}' is a link to '{target}', which leaves the checkout; " +
+                                      "wasipy never follows a link out of a source tree, so this source is not safe to build");
     }
 
     private static string LastLine(string text) => text.TrimEnd().Split('\n').LastOrDefault()?.Trim() ?? "";

@@ -80,7 +80,7 @@ public sealed class Linter(string recipesDir, string? configPath, TextWriter out
             {
                 var tree = Path.Combine(scratch.FullName, "src");
                 if (File.Exists(archive)) ArchiveExtractor.Extract(archive, tree);
-                else FileSystem.CopyTree(archive, tree);
+                else FileSystem.CopyTree(archive, tree, cancellation);
                 using var log = new StepLog(Path.Combine(scratch.FullName, "patch.log"));
                 await PatchApplier.ApplyAsync(patches, tree, log, cancellation);
                 Ok($"{recipe}: {patches.Count} patch(es) apply to {Path.GetFileName(archive)}");

@@ -15,7 +15,7 @@ public static class SourcePreparer
         {
             var checkout = await GitFetcher.FetchAsync(git, session.Dirs.Downloads, session.MirrorDirs, log.WriteLine, cancellation);
             log.WriteLine($"copying {checkout} to {source.Directory} (without .git)");
-            FileSystem.CopyTree(checkout, source.Directory);
+            FileSystem.CopyTree(checkout, source.Directory, cancellation);
             date = await SourceDate.OfGitCheckoutAsync(checkout, cancellation);
         }
         else if (source.Request is null)

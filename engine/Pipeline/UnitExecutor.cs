@@ -158,11 +158,11 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
            .Add("cwd", unit.WorkingDirectory)
            .AddAll("env", unit.Environment.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"))
            .AddAll("with", unit.With.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"))
-           .AddAll("inputs", unit.Inputs.Select(p => $"{p}:{ContentHash.OfPath(p)}"))
+           .AddAll("inputs", unit.Inputs.Select(p => $"{p}:{ContentHash.OfPath(p, cancellation)}"))
            .AddAll("outputs", unit.Outputs);
         foreach (var command in unit.Fingerprint)
             key.Add($"fingerprint {command}", await FingerprintAsync(command, cancellation));
-        unit.Action?.AddToKey(new ActionContext(session, unit, services), key);
+        unit.Action?.AddToKey(new ActionContext(session, unit, services) { Cancellation = cancellation }, key);
         return key.Build();
     }
 
@@ -207,7 +207,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
             log.WriteLine($"# {SourceDate.Variable}={seconds} ({DateTimeOffset.FromUnixTimeSeconds(seconds):yyyy-MM-dd HH:mm:ss} UTC, the source's date)");
         }
         if (unit.Action is { } action)
-            await action.RunAsync(new ActionContext(session, unit, services) { Keys = _keys }, log, cancellation);
+            await action.RunAsync(new ActionContext(session, unit, services) { Keys = _keys, Cancellation = cancellation }, log, cancellation);
         if (unit.Commands.Count > 0 || unit.Files.Count > 0)
             await ShellRunner.RunScriptAsync(unit.Title, unit.Files, unit.Commands, unit.WorkingDirectory,
                 session.Environment, environment, log, cancellation);

@@ -34,36 +34,44 @@ public static class ArchiveExtractor
             if (!acceptedSha256.Contains(actual))
                 throw new WasipyException($"{archive} has sha256 {actual}, not the one the recipe names; delete it from the download cache and run again");
         }
+        // Two passes: the first only learns the names (to know whether there is one top folder to drop) and dates.
+        var names = new List<string>();
+        var newest = DateTimeOffset.UnixEpoch;
+        Read(archive, e =>
+        {
+            names.Add(e.Name);
+            if (e.Modified > newest) newest = e.Modified;
+        });
+        var strip = SingleTopFolder(names);
+        FileSystem.RecreateDirectory(destination);
+        var root = Path.GetFullPath(destination);
+        var count = 0;
+        var written = new Dictionary<string, string>(StringComparer.Ordinal);
+        var relatives = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
-            // Two passes: the first only learns the names (to know whether there is one top folder to drop) and dates.
-            var names = new List<string>();
-            var newest = DateTimeOffset.UnixEpoch;
-            Read(archive, e =>
-            {
-                names.Add(e.Name);
-                if (e.Modified > newest) newest = e.Modified;
-            });
-            var strip = SingleTopFolder(names);
-            FileSystem.RecreateDirectory(destination);
-            var root = Path.GetFullPath(destination);
-            var count = 0;
-            var written = new Dictionary<string, string>(StringComparer.Ordinal);
             Read(archive, e =>
             {
                 var relative = strip ? e.Name[(e.Name.IndexOf('/') + 1)..] : e.Name;
                 if (relative.Length == 0) return;
+                relatives[relative] = e.Name;
                 if (WriteEntry(archive, root, relative, e, written)) count++;
             });
             if (count == 0)
                 throw new WasipyException($"{archive}: the archive holds no files; delete it from the download cache and run again");
-            return newest;
+            // A link that stayed inside when it was written may leave through a link written after it
+            // (a -> b/../.., then b -> sub): with every link in place, each one is resolved again.
+            if (SafeTree.FirstEscapingLink(root) is var (link, target))
+                throw new WasipyException($"{archive}: entry '{relatives.GetValueOrDefault(link, link)}' is a link to '{target}', which leaves the folder it unpacks into " +
+                                          "through the archive's other links; the archive is not safe to unpack");
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException
-                                      or SharpCompress.Common.SharpCompressException || e.GetType() == typeof(IOException))
+        catch
         {
-            throw new WasipyException($"{archive} is truncated or corrupt ({e.Message}); delete it from the download cache and run again", 1, e);
+            // Nothing half-unpacked, or unsafe, is left behind for a later step to use.
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+            throw;
         }
+        return newest;
     }
 
     private static bool WriteEntry(string archive, string root, string relative, Entry e, Dictionary<string, string> written)
@@ -102,7 +110,7 @@ public static class ArchiveExtractor
             case Kind.File:
                 using (var output = File.Create(path))
                 using (var data = e.Open())
-                    data?.CopyTo(output);
+                    if (data is not null) CopyData(archive, data, output);
                 File.SetUnixFileMode(path, (e.Mode & ~Dropped) | UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 File.SetLastWriteTimeUtc(path, e.Modified.UtcDateTime);
                 written[e.Name] = path;
@@ -139,8 +147,53 @@ public static class ArchiveExtractor
         return tops.Count == 1 && names.Any(n => n.Contains('/')) && names.All(n => n == tops[0] || n.StartsWith(tops[0] + "/", StringComparison.Ordinal));
     }
 
+    /// <summary>Reads the archive's entries; a problem in the archive itself (not in <paramref name="visit"/>) is a
+    /// corrupt archive, reported with what to do.</summary>
     private static void Read(string archive, Action<Entry> visit)
     {
+        var visiting = false;
+        try
+        {
+            ReadEntries(archive, e =>
+            {
+                visiting = true;
+                visit(e);
+                visiting = false;
+            });
+        }
+        catch (Exception e) when (!visiting && IsCorruption(e))
+        {
+            throw Corrupt(archive, e);
+        }
+    }
+
+    /// <summary>An entry's bytes into its file: a failure to read them is the archive's, one to write them is not.</summary>
+    private static void CopyData(string archive, Stream data, Stream output)
+    {
+        var buffer = new byte[1 << 16];
+        while (true)
+        {
+            int read;
+            try { read = data.Read(buffer); }
+            catch (Exception e) when (IsCorruption(e)) { throw Corrupt(archive, e); }
+            if (read == 0) return;
+            output.Write(buffer, 0, read);
+        }
+    }
+
+    private static bool IsCorruption(Exception e) => e is not (WasipyException or OperationCanceledException or OutOfMemoryException
+        or UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException or PathTooLongException);
+
+    /// <summary>A truncated or garbage archive, in user words (the .NET reason stays in the inner exception, for --verbose).</summary>
+    private static WasipyException Corrupt(string archive, Exception e)
+    {
+        var why = e is EndOfStreamException || e.Message.Contains("end of", StringComparison.OrdinalIgnoreCase) ? "it ends early" : "it cannot be read as an archive";
+        return new WasipyException($"{archive} is truncated or corrupt ({why}); delete it from the download cache and run again", 1, e);
+    }
+
+    private static void ReadEntries(string archive, Action<Entry> visit)
+    {
+        Sources.FileKinds.RequireRegularFile(archive, "archive");
         using var file = File.OpenRead(archive);
         Span<byte> magic = stackalloc byte[6];
         var read = file.Read(magic);

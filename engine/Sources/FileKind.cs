@@ -23,15 +23,37 @@ public static class FileKinds
     [DllImport("libSystem.Native", EntryPoint = "SystemNative_LStat", SetLastError = true)]
     private static extern int LStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, out FileStatus status);
 
-    public static FileKind Of(string path)
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
+    private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, out FileStatus status);
+
+    /// <summary>What the path itself is (a link is a link).</summary>
+    public static FileKind Of(string path) => LStat(path, out var status) != 0 ? FileKind.Missing : KindOf(status);
+
+    /// <summary>What the path leads to, through links (a dangling link is Missing).</summary>
+    public static FileKind OfTarget(string path) => Stat(path, out var status) != 0 ? FileKind.Missing : KindOf(status);
+
+    /// <summary>
+    /// Refuses, without opening it, a path that is not a regular file (through links): a FIFO would block the read, a
+    /// device never ends, a folder is not a file. <paramref name="what"/> says what it was meant to be ("patch").
+    /// </summary>
+    public static void RequireRegularFile(string path, string what)
     {
-        if (LStat(path, out var status) != 0) return FileKind.Missing;
-        return (status.Mode & TypeMask) switch
+        var problem = OfTarget(path) switch
+        {
+            FileKind.File => null,
+            FileKind.Missing => "does not exist",
+            FileKind.Directory => "is a folder, not a file",
+            _ => "is a FIFO, socket or device, not a regular file; wasipy reads only regular files",
+        };
+        if (problem is not null) throw new Errors.WasipyException($"{what} {path} {problem}", 2);
+    }
+
+    private static FileKind KindOf(FileStatus status) =>
+        (status.Mode & TypeMask) switch
         {
             Regular => FileKind.File,
             Dir => FileKind.Directory,
             Link => FileKind.SymbolicLink,
             _ => FileKind.Special,
         };
-    }
 }

@@ -28,25 +28,28 @@ public static class VfsImage
     }
 
     /// <summary>Writes the image and returns its size in bytes.</summary>
-    public static long Write(string folder, string mountPoint, string output, bool compress = true)
+    public static long Write(string folder, string mountPoint, string output, bool compress = true, CancellationToken cancellation = default)
     {
         if (!Directory.Exists(folder))
             throw new Errors.WasipyException($"cannot pack {folder}: the folder does not exist");
+        folder = Path.GetFullPath(folder);
         var root = new Node([], 0, null, []);
         var order = new List<Node> { root };
         var queue = new Queue<(Node Node, string Path)>();
         queue.Enqueue((root, folder));
         while (queue.Count > 0)
         {
+            cancellation.ThrowIfCancellationRequested();
             var (dir, path) = queue.Dequeue();
             dir.FirstChild = order.Count;
-            var children = new DirectoryInfo(path).EnumerateFileSystemInfos()
+            var children = new DirectoryInfo(path).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 })
                 .Select(info => (Info: info, Name: Encoding.UTF8.GetBytes(info.Name)))
                 .OrderBy(c => c.Name, ByteComparer.Instance);
             foreach (var (info, name) in children)
             {
-                var isDir = info is DirectoryInfo && info.LinkTarget is null;
-                var node = new Node(name, dir.Index, isDir ? null : info.FullName, []) { Index = order.Count };
+                var kind = Sources.FileKinds.Of(info.FullName);
+                var isDir = kind == Sources.FileKind.Directory;
+                var node = new Node(name, dir.Index, isDir ? null : Contents(folder, info.FullName, kind), []) { Index = order.Count };
                 dir.Children.Add(node);
                 order.Add(node);
                 if (isDir) queue.Enqueue((node, info.FullName));
@@ -90,6 +93,24 @@ public static class VfsImage
         foreach (var node in order) stream.Write(node.Name);
         foreach (var content in contents.OfType<StoredFile>()) stream.Write(content.Bytes);
         return stream.Length;
+    }
+
+    /// <summary>Where an entry's bytes come from: a file is itself; a link must lead, inside the folder, to a regular
+    /// file (its bytes are stored); anything else is refused, naming the entry.</summary>
+    private static string Contents(string folder, string path, Sources.FileKind kind)
+    {
+        if (kind == Sources.FileKind.File) return path;
+        if (kind == Sources.FileKind.SymbolicLink)
+        {
+            var target = new FileInfo(path).LinkTarget ?? "";
+            var relative = Path.GetRelativePath(folder, path).Replace('\\', '/');
+            if (Sources.SafeTree.ResolveInside(folder, relative, target) is not { } inside)
+                throw new Errors.WasipyException($"cannot pack {folder}: {path} is a link to '{target}', which leaves the folder; wasipy never follows a link out of a folder it packs", 2);
+            var resolved = Path.Combine(folder, inside);
+            if (Sources.FileKinds.Of(resolved) == Sources.FileKind.File) return resolved;
+            throw new Errors.WasipyException($"cannot pack {folder}: {path} is a link to '{target}', which is not a file in the folder; the image holds files and folders only", 2);
+        }
+        throw new Errors.WasipyException($"cannot pack {folder}: {path} is a FIFO, socket or device; remove it from the folder", 2);
     }
 
     /// <summary>A file's bytes as stored in the image; Size is its real (inflated) size.</summary>

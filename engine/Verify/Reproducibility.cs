@@ -42,14 +42,8 @@ public static class Reproducibility
             .Select(d => Path.GetRelativePath(root, d))
             .Where(r => !r.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(r))
             .Select(r => r.Split(Path.DirectorySeparatorChar)[0]);
-        var skip = NotCopied.Concat(outputs).ToHashSet();
-        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos())
-        {
-            if (skip.Contains(entry.Name)) continue;
-            var target = Path.Combine(scratch, entry.Name);
-            if (entry is DirectoryInfo && entry.LinkTarget is null) FileSystem.CopyTree(entry.FullName, target);
-            else File.Copy(entry.FullName, target);
-        }
+        // One tree copy: a link in the project is copied as a link if it stays inside the project, else refused.
+        SafeTree.Copy(root, scratch, skipTop: NotCopied.Concat(outputs).ToHashSet(), merge: true);
         // The same download cache (sources are inputs, checked by sha256 or commit), linked where the copy looks for it.
         var downloads = Path.GetRelativePath(root, session.Dirs.Downloads);
         if (!downloads.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(downloads))
@@ -74,14 +68,13 @@ public static class Reproducibility
     {
         if (!Directory.Exists(built)) throw new WasipyException($"{built} does not exist: the build produced nothing to compare");
         static IEnumerable<string> Files(string dir) => Directory.Exists(dir)
-            ? Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/'))
-                .Where(f => !NotCompared.Contains(f))
+            ? SafeTree.Walk(dir).Where(e => e.Kind != FileKind.Directory).Select(e => e.Relative).Where(f => !NotCompared.Contains(f))
             : [];
         var identical = new List<(string, string)>();
         var differences = new List<FileDifference>();
         foreach (var file in Files(built).Union(Files(rebuilt)).Order(StringComparer.Ordinal))
         {
-            string? Hash(string dir) => File.Exists(Path.Combine(dir, file)) ? ContentHash.OfFile(Path.Combine(dir, file)) : null;
+            string? Hash(string dir) => FileKinds.Of(Path.Combine(dir, file)) is var kind and not FileKind.Missing ? ContentHash.OfPath(Path.Combine(dir, file)) : null;
             var (a, b) = (Hash(built), Hash(rebuilt));
             if (a is not null && a == b) identical.Add((file, a));
             else differences.Add(new FileDifference(file, a, b));

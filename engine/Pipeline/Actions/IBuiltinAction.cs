@@ -31,5 +31,8 @@ public sealed record ActionContext(BuildSession Session, BuildUnit Unit, ActionS
     /// <summary>The keys of the units before this one in the run (for provenance).</summary>
     public IReadOnlyDictionary<string, CacheKey> Keys { get; init; } = new Dictionary<string, CacheKey>();
 
+    /// <summary>Ctrl-C or SIGTERM: hashing and copying trees check it.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public string Param(string name) => Unit.Require(name);
 }

@@ -87,7 +87,7 @@ public sealed class PackagesAction : IExpandingAction
     public void AddToKey(ActionContext c, CacheKey.Builder key) =>
         key.AddAll("modules", c.Session.Packages.SelectMany(p => p.Recipe.Modules.Select(m => $"{m.Key}={m.Value}")))
            .AddAll("link", c.Session.Packages.SelectMany(p => p.Recipe.Link))
-           .Add("app", c.Session.AppDir.Length == 0 ? "" : $"{c.Session.AppDir}:{ContentHash.OfPath(c.Session.AppDir)}");
+           .Add("app", c.Session.AppDir.Length == 0 ? "" : $"{c.Session.AppDir}:{ContentHash.OfPath(c.Session.AppDir, c.Cancellation)}");
 
     public IEnumerable<string> Outputs(ActionContext c) =>
         [Path.Combine(c.Session.Dirs.Packages, "site"), Path.Combine(c.Session.Dirs.Packages, "inittab.c"), Path.Combine(c.Session.Dirs.Packages, "link.rsp")];
@@ -109,7 +109,7 @@ public sealed class PackagesAction : IExpandingAction
             }
             foreach (var folder in plan.Site)
             {
-                FileSystem.CopyTree(folder, Path.Combine(site, Path.GetFileName(folder)));
+                FileSystem.CopyTree(folder, Path.Combine(site, Path.GetFileName(folder)), cancellation);
                 log.WriteLine($"{package.Name}: {Path.GetFileName(folder)} into site-packages");
             }
             built.Add(package);
@@ -118,13 +118,8 @@ public sealed class PackagesAction : IExpandingAction
         }
         if (c.Session.AppDir is { Length: > 0 } app)
         {
-            // The user's code, beside the packages (an __pycache__ of its own is left out).
-            foreach (var entry in new DirectoryInfo(app).EnumerateFileSystemInfos().Where(e => e.Name is not ("__pycache__" or ".git")))
-            {
-                var target = Path.Combine(site, entry.Name);
-                if (entry is DirectoryInfo) FileSystem.CopyTree(entry.FullName, target);
-                else File.Copy(entry.FullName, target, overwrite: true);
-            }
+            // The user's code, beside the packages (an __pycache__ of its own is left out); its links stay inside it.
+            SafeTree.Copy(app, site, cancellation, ["__pycache__", ".git"], merge: true);
             log.WriteLine($"app: {app} into site-packages");
         }
         File.WriteAllText(Path.Combine(dirs.Packages, "inittab.c"), Inittab(built));

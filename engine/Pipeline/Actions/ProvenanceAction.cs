@@ -4,6 +4,7 @@ using Wasipy.Caching;
 using Wasipy.Processes;
 using Wasipy.Project;
 using Wasipy.Recipes;
+using Wasipy.Sources;
 
 namespace Wasipy.Pipeline.Actions;
 
@@ -52,11 +53,12 @@ public sealed class ProvenanceAction : IBuiltinAction
         };
         File.WriteAllText(Path.Combine(dir, "MANIFEST.json"),
             JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        var sums = Directory.GetFiles(dir, "*", SearchOption.AllDirectories)
-            .Where(f => Path.GetFileName(f) != "SHA256SUMS")
-            .Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/'))
+        // Links are not followed: a link in dist/ is listed with the hash of its target's text.
+        var sums = SafeTree.Walk(dir, cancellation)
+            .Where(e => e.Kind != FileKind.Directory && Path.GetFileName(e.Relative) != "SHA256SUMS")
+            .Select(e => e.Relative)
             .Order(StringComparer.Ordinal)
-            .Select(rel => $"{ContentHash.OfFile(Path.Combine(dir, rel))}  {rel}");
+            .Select(rel => $"{ContentHash.OfPath(Path.Combine(dir, rel), cancellation)}  {rel}");
         File.WriteAllText(Path.Combine(dir, "SHA256SUMS"), string.Join('\n', sums) + "\n");
         log.WriteLine($"wrote {dir}/MANIFEST.json and {dir}/SHA256SUMS");
     }

@@ -14,9 +14,9 @@ internal static class CPythonSource
     public static string ArchivePath(BuildSession s) => Path.Combine(s.Dirs.Downloads, s.Recipe.Source.CacheFileName);
     public static string? Local(BuildSession s) => s.Options.SourceDir is { } dir ? Path.GetFullPath(dir) : null;
 
-    public static void AddToKey(BuildSession s, CacheKey.Builder key)
+    public static void AddToKey(BuildSession s, CacheKey.Builder key, CancellationToken cancellation)
     {
-        if (Local(s) is { } local) key.Add("local-source", local).Add("local-source-hash", ContentHash.OfPath(local));
+        if (Local(s) is { } local) key.Add("local-source", local).Add("local-source-hash", ContentHash.OfPath(local, cancellation));
         else key.AddAll("sha256", Request(s).AcceptedHashes.Order(StringComparer.Ordinal)).Add("file", s.Recipe.Source.CacheFileName);
     }
 }
@@ -26,7 +26,7 @@ public sealed class FetchAction : IBuiltinAction
 {
     public string Name => "fetch";
     public ActionSignature Parameters { get; } = new([], []);
-    public void AddToKey(ActionContext c, CacheKey.Builder key) => CPythonSource.AddToKey(c.Session, key);
+    public void AddToKey(ActionContext c, CacheKey.Builder key) => CPythonSource.AddToKey(c.Session, key, c.Cancellation);
     public IEnumerable<string> Outputs(ActionContext c) => CPythonSource.Local(c.Session) is null ? [CPythonSource.ArchivePath(c.Session)] : [];
 
     public async Task RunAsync(ActionContext c, StepLog log, CancellationToken cancellation)
@@ -41,7 +41,7 @@ public sealed class ExtractAction : IBuiltinAction
 {
     public string Name => "extract";
     public ActionSignature Parameters { get; } = new(["to"], []);
-    public void AddToKey(ActionContext c, CacheKey.Builder key) => CPythonSource.AddToKey(c.Session, key);
+    public void AddToKey(ActionContext c, CacheKey.Builder key) => CPythonSource.AddToKey(c.Session, key, c.Cancellation);
     public IEnumerable<string> Outputs(ActionContext c) => [c.Param("to")];
 
     public Task RunAsync(ActionContext c, StepLog log, CancellationToken cancellation)
@@ -50,7 +50,7 @@ public sealed class ExtractAction : IBuiltinAction
         if (CPythonSource.Local(c.Session) is { } source)
         {
             log.WriteLine($"copying {source} to {to} (the checkout itself is never modified)");
-            FileSystem.CopyTree(source, to);
+            FileSystem.CopyTree(source, to, cancellation);
         }
         else
         {
@@ -76,7 +76,7 @@ public sealed class PatchAction : IBuiltinAction
     {
         var (from, to) = (c.Param("from"), c.Param("to"));
         log.WriteLine($"copying {from} to {to}");
-        FileSystem.CopyTree(from, to);
+        FileSystem.CopyTree(from, to, cancellation);
         await PatchApplier.ApplyAsync(RecipeLoader.PatchPaths(c.Session.Recipe), to, log, cancellation);
     }
 }

@@ -12,13 +12,13 @@ public sealed class VfsImageAction : IBuiltinAction
     public ActionSignature Parameters { get; } = new(["from", "mount", "to"], []);
 
     public void AddToKey(ActionContext c, CacheKey.Builder key) =>
-        key.Add("tree", ContentHash.OfPath(c.Param("from"))).Add("format", VfsImage.Format);
+        key.Add("tree", ContentHash.OfPath(c.Param("from"), c.Cancellation)).Add("format", VfsImage.Format);
 
     public IEnumerable<string> Outputs(ActionContext c) => [c.Param("to")];
 
     public Task RunAsync(ActionContext c, StepLog log, CancellationToken cancellation)
     {
-        var size = VfsImage.Write(c.Param("from"), c.Param("mount"), c.Param("to"));
+        var size = VfsImage.Write(c.Param("from"), c.Param("mount"), c.Param("to"), cancellation: cancellation);
         log.WriteLine($"wrote {c.Param("to")}: {size} bytes from {c.Param("from")}, mounted at {c.Param("mount")}");
         return Task.CompletedTask;
     }
