@@ -25,7 +25,8 @@ public static class ExecTargets
         var configPath = options.ConfigPath ?? ProjectLoader.Find(Path.GetDirectoryName(Path.GetFullPath(options.RecipePath))!);
         if (!File.Exists(options.RecipePath))
             throw new WasipyException($"{options.RecipePath}: file not found. Check the path (it is relative to {Environment.CurrentDirectory}).", 2);
-        var key = ContentHash.OfString(string.Join('\0', File.ReadAllText(options.RecipePath), File.ReadAllText(configPath),
+        // Hashed, not read whole: a FIFO or device given as the recipe is refused without opening it.
+        var key = ContentHash.OfString(string.Join('\0', ContentHash.OfFile(options.RecipePath), ContentHash.OfFile(configPath),
             Path.GetFullPath(options.RecipePath), options.StdlibMode, options.Snapshot, options.Toolchain, options.AppDir, options.AppMain,
             string.Join(',', options.With), Environment.GetEnvironmentVariable("WASI_SDK_PATH")));
         var cached = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, ".cache", "exec", key + ".json");

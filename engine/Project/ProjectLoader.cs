@@ -42,8 +42,14 @@ public static partial class ProjectLoader
         if (config.Toolchains.Count == 0)
             throw file.Error("toolchains is empty: define at least one (cc, ar, ranlib)", "toolchains");
         foreach (var (name, toolchain) in config.Toolchains)
-            if (toolchain.Sysroot is { } sysroot && !File.Exists(Path.Combine(config.Root, sysroot)))
-                throw file.Error($"toolchain '{name}': sysroot recipe '{sysroot}' not found; the path is relative to this file's folder", "toolchains", name, "sysroot");
+            if (toolchain.Sysroot is { } sysroot)
+            {
+                var full = Path.GetFullPath(Path.Combine(config.Root, sysroot));
+                if (!Sources.SafeTree.IsInside(Sources.SafeTree.RealPath(config.Root), Sources.SafeTree.RealPath(full)))
+                    throw file.Error($"toolchain '{name}': sysroot recipe '{sysroot}' is outside the project folder {config.Root}", "toolchains", name, "sysroot");
+                if (Sources.FileKinds.OfTarget(full) != Sources.FileKind.File)
+                    throw file.Error($"toolchain '{name}': sysroot recipe '{sysroot}' not found or not a regular file; the path is relative to this file's folder", "toolchains", name, "sysroot");
+            }
         if (config.Steps.Count == 0)
             throw file.Error("steps is empty: the pipeline needs at least one step", "steps");
         var names = new HashSet<string>();

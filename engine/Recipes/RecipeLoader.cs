@@ -41,6 +41,9 @@ public static partial class RecipeLoader
         if (Path.GetFileNameWithoutExtension(path) != package.Name)
             throw file.Error($"package '{package.Name}' must be in a file named {package.Name}.yaml (`--with NAME` finds it by its name)", "name");
         ValidateSource(file, package.Source, package.Patches);
+        for (var i = 0; i < package.Needs.Count; i++)
+            if (!LibraryNamePattern().IsMatch(package.Needs[i]))
+                throw file.Error($"needs entry '{package.Needs[i]}' must be a package name (lowercase letters, digits, '-' or '_'), not a path", "needs", i.ToString());
         if (package.Tool && (package.Site.Count > 0 || package.Modules.Count > 0))
             throw file.Error("a tool is used while building other packages; it has no site folders or modules", "tool");
         if (!package.Tool && package.Site.Count == 0)
@@ -113,15 +116,10 @@ public static partial class RecipeLoader
     {
         if (!VersionPattern().IsMatch(recipe.Version))
             throw file.Error($"version '{recipe.Version}' is not a CPython version like 3.11.2", "version");
-        var recipeDir = Path.GetDirectoryName(Path.GetFullPath(file.Path))!;
         for (var i = 0; i < recipe.Libraries.Count; i++)
-            if (!File.Exists(Path.Combine(recipeDir, recipe.Libraries[i].Recipe)))
-                throw file.Error($"library recipe '{recipe.Libraries[i].Recipe}' not found; paths are relative to the recipe's folder",
-                    "libraries", i.ToString(), "recipe");
+            CheckPath(file, "library recipe", recipe.Libraries[i].Recipe, PathKind.File, "libraries", i.ToString(), "recipe");
         for (var i = 0; i < recipe.Packages.Count; i++)
-            if (!File.Exists(Path.Combine(recipeDir, recipe.Packages[i].Recipe)))
-                throw file.Error($"package recipe '{recipe.Packages[i].Recipe}' not found; paths are relative to the recipe's folder",
-                    "packages", i.ToString(), "recipe");
+            CheckPath(file, "package recipe", recipe.Packages[i].Recipe, PathKind.File, "packages", i.ToString(), "recipe");
         ValidateSource(file, recipe.Source, recipe.Patches, gitAllowed: false);
         if (!RegrtestSpec.Runners.Contains(recipe.Regrtest.Runner))
             throw file.Error($"regrtest.runner '{recipe.Regrtest.Runner}' is not one of {string.Join(", ", RegrtestSpec.Runners)}", "regrtest", "runner");
@@ -131,8 +129,8 @@ public static partial class RecipeLoader
                     "stdlib", "prune", i.ToString());
         if (recipe.App.Main is { } main && !ModuleNamePattern().IsMatch(main))
             throw file.Error($"app.main '{main}' is not a module name", "app", "main");
-        if (recipe.App.Dir is { } appDir && !Directory.Exists(Path.Combine(recipeDir, appDir)))
-            throw file.Error($"app.dir '{appDir}' is not a folder; paths are relative to the recipe's folder", "app", "dir");
+        if (recipe.App.Dir is { } appDir)
+            CheckPath(file, "app.dir", appDir, PathKind.Folder, "app", "dir");
         for (var i = 0; i < recipe.Snapshot.Preimport.Count; i++)
             if (!ModuleNamePattern().IsMatch(recipe.Snapshot.Preimport[i]))
                 throw file.Error($"snapshot.preimport entry '{recipe.Snapshot.Preimport[i]}' is not a module name", "snapshot", "preimport", i.ToString());
@@ -176,22 +174,50 @@ public static partial class RecipeLoader
             throw file.Error($"source.file_name '{fileName}' must be a plain file name (letters, digits, '.', '_', '-'; no '/' and no leading '.'): it names a file in the download cache", "source", "file_name");
         if (source.Git is null && !Sha256Pattern().IsMatch(source.Sha256))
             throw file.Error("source.sha256 must be 64 lowercase hex digits (the sha256 of the source archive)", "source", "sha256");
-        var recipeDir = Path.GetDirectoryName(Path.GetFullPath(file.Path))!;
         for (var i = 0; i < patches.Count; i++)
-        {
-            var patch = ResolvePatch(recipeDir, patches[i]);
-            if (!File.Exists(patch))
-                throw file.Error($"patch '{patches[i]}' not found (looked for {patch}); paths are relative to the recipe's folder",
-                    "patches", i.ToString());
-        }
+            CheckPath(file, "patch", patches[i], PathKind.File, "patches", i.ToString());
     }
 
     private static void ValidateInputs(YamlFile file, IReadOnlyList<string> inputs)
     {
-        var resolved = RelativeToRecipe(file.Path, inputs);
         for (var i = 0; i < inputs.Count; i++)
-            if (!File.Exists(resolved[i]))
-                throw file.Error($"input '{inputs[i]}' not found; paths are relative to the recipe's folder", "inputs", i.ToString());
+            CheckPath(file, "input", inputs[i], PathKind.File, "inputs", i.ToString());
+    }
+
+    private enum PathKind { File, Folder }
+
+    /// <summary>
+    /// A path a recipe names (relative to its folder) must stay inside the project (links resolved) and be a regular
+    /// file (or a folder where one is expected). It is checked without opening it, so a FIFO or a device never blocks
+    /// the load, and an error names the path only, never what the file holds.
+    /// </summary>
+    private static void CheckPath(YamlFile file, string what, string path, PathKind expected, params string[] keys)
+    {
+        var root = ProjectRoot(file.Path);
+        var full = ResolvePatch(Path.GetDirectoryName(Path.GetFullPath(file.Path))!, path);
+        if (!Sources.SafeTree.IsInside(Sources.SafeTree.RealPath(root), Sources.SafeTree.RealPath(full)))
+            throw file.Error($"{what} '{path}' is outside the project folder {root}; paths in a recipe are relative to its folder and stay inside the project", keys);
+        var problem = (Sources.FileKinds.OfTarget(full), expected) switch
+        {
+            (Sources.FileKind.File, PathKind.File) or (Sources.FileKind.Directory, PathKind.Folder) => null,
+            (Sources.FileKind.Missing, _) => $"not found (looked for {full})",
+            (Sources.FileKind.Directory, _) => "is a folder, not a file",
+            (Sources.FileKind.File, _) => "is a file, not a folder",
+            _ => "is a FIFO, socket or device; wasipy reads only regular files",
+        };
+        if (problem is not null)
+            throw file.Error($"{what} '{path}' {problem}; paths are relative to the recipe's folder", keys);
+    }
+
+    /// <summary>The project a recipe belongs to: the folder of the wasipy.yaml found from the recipe's folder upwards,
+    /// or the recipe's own folder if there is none.</summary>
+    public static string ProjectRoot(string recipePath)
+    {
+        var recipeDir = Path.GetDirectoryName(Path.GetFullPath(recipePath))!;
+        for (var dir = new DirectoryInfo(recipeDir); dir is not null; dir = dir.Parent)
+            if (Sources.FileKinds.OfTarget(Path.Combine(dir.FullName, Project.ProjectLoader.FileName)) == Sources.FileKind.File)
+                return dir.FullName;
+        return recipeDir;
     }
 
     /// <summary>Patch paths in a recipe are relative to the recipe's own folder.</summary>
