@@ -113,6 +113,12 @@ public sealed record BuildSession
             : recipe.App.Dir is { } r ? RecipeLoader.RelativeToRecipe(recipe.FilePath, [r])[0] : "";
         if (appDir.Length > 0 && !Directory.Exists(appDir))
             throw new WasipyException($"--app {appDir}: no such folder", 2);
+        // The folders wasipy copies from the user: a link out of them is refused before anything runs (bad input).
+        var sourceDir = options.SourceDir is { } s ? Path.GetFullPath(s) : "";
+        foreach (var (what, folder, skip) in new[] { ("--app", appDir, new[] { ".git", "__pycache__" }), ("--source", sourceDir, [".git"]) })
+            if (folder.Length > 0 && Directory.Exists(folder) && Sources.SafeTree.FirstEscapingLink(folder, default, rel => skip.Contains(rel)) is var (link, target))
+                throw new WasipyException($"{what} {folder}: {link} is a link to '{target}', which leaves the folder; wasipy never follows a link out of a " +
+                                          "folder it copies: replace the link with the file, or point it inside the folder", 2);
         var appMain = options.AppMain ?? recipe.App.Main ?? "";
         if (appMain.Length > 0 && !RecipeLoader.IsModuleName(appMain))
             throw new WasipyException($"--app-main {appMain}: not a module name (e.g. mytool or mytool.cli)", 2);
