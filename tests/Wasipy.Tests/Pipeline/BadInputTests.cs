@@ -143,14 +143,19 @@ public class BadInputTests
     }
 
     [Fact]
-    public async Task A_dangling_link_alone_in_the_source_folder_is_copied_as_a_link()
+    public async Task A_link_out_of_the_source_folder_is_refused_and_a_dangling_one_inside_is_copied_as_a_link()
     {
         var (dir, path) = CheckoutProject();
         using var _ = dir;
 
-        var (exit, stderr) = await Run("run", path, "--source", dir.Combine("checkout"));
+        var (refused, stderr) = await Run("run", path, "--source", dir.Combine("checkout"));
+        File.Delete(dir.Combine("checkout", "dangling"));
+        File.CreateSymbolicLink(dir.Combine("checkout", "dangling"), "not/yet/built");
+        var (exit, stderr2) = await Run("run", path, "--source", dir.Combine("checkout"));
 
-        Assert.True(exit == 0, stderr);
-        Assert.Equal("/nonexistent/target", new FileInfo(dir.Combine("build", "3.11", "src", "dangling")).LinkTarget);
+        Assert.Equal(2, refused);
+        Assert.Contains("dangling is a link to '/nonexistent/target', which leaves the folder", stderr);
+        Assert.True(exit == 0, stderr2);
+        Assert.Equal("not/yet/built", new FileInfo(dir.Combine("build", "3.11", "src", "dangling")).LinkTarget);
     }
 }
