@@ -124,7 +124,7 @@ public class BadInputTests
                 with: { to: "{{ dirs.build }}/src" }
             """);
         dir.File("checkout/README", "r");
-        File.CreateSymbolicLink(dir.Combine("checkout", "dangling"), "/nonexistent/target");
+        File.CreateSymbolicLink(dir.Combine("checkout", "dangling"), "not/yet/built");
         return (dir, path);
     }
 
@@ -148,13 +148,13 @@ public class BadInputTests
         var (dir, path) = CheckoutProject();
         using var _ = dir;
 
+        File.CreateSymbolicLink(dir.Combine("checkout", "escape"), "/nonexistent/target");
         var (refused, stderr) = await Run("run", path, "--source", dir.Combine("checkout"));
-        File.Delete(dir.Combine("checkout", "dangling"));
-        File.CreateSymbolicLink(dir.Combine("checkout", "dangling"), "not/yet/built");
+        File.Delete(dir.Combine("checkout", "escape"));
         var (exit, stderr2) = await Run("run", path, "--source", dir.Combine("checkout"));
 
         Assert.Equal(2, refused);
-        Assert.Contains("dangling is a link to '/nonexistent/target', which leaves the folder", stderr);
+        Assert.Contains("escape is a link to '/nonexistent/target', which leaves the folder", stderr);
         Assert.True(exit == 0, stderr2);
         Assert.Equal("not/yet/built", new FileInfo(dir.Combine("build", "3.11", "src", "dangling")).LinkTarget);
     }

@@ -6,9 +6,11 @@ namespace Wasipy.Tests.Recipes;
 
 public class RecipeScaffoldTests
 {
-    /// <summary>Copies the checkout's recipes and patches (recipes name patches as ../patches/...); returns the recipes folder.</summary>
+    /// <summary>Copies the checkout's wasipy.yaml, recipes and patches (recipes name patches as ../patches/..., which
+    /// must stay inside the project that wasipy.yaml marks); returns the recipes folder.</summary>
     private static string CopyCheckout(TempDir dir)
     {
+        File.Copy(Path.Combine(RepoRoot.Path, "wasipy.yaml"), dir.Combine("wasipy.yaml"));
         Wasipy.Sources.FileSystem.CopyTree(Path.Combine(RepoRoot.Path, "recipes"), dir.Combine("recipes"));
         Wasipy.Sources.FileSystem.CopyTree(Path.Combine(RepoRoot.Path, "patches"), dir.Combine("patches"));
         return dir.Combine("recipes");
