@@ -103,10 +103,21 @@ public static class WasipyCli
         }));
 
         var pythonArgs = new Argument<string[]>("args") { Description = "Arguments for python, after --", Arity = ArgumentArity.ZeroOrMore };
-        var exec = new Command("exec", "Run the built python.wasm (in-process Wasmtime) with its install prefix mapped") { recipe, config, toolchain, stdlib, with, snapshot, app, appMain, runtime, timing, pythonArgs };
+        var noCwd = new Option<bool>("--no-cwd") { Description = "A sealed run: do not map the current folder (python starts in /)" };
+        var dirs = new Option<string[]>("--dir") { Description = "Map a host folder: HOST[::GUEST][:ro] (GUEST defaults to HOST's absolute path; :ro refuses writes); repeatable" };
+        var envs = new Option<string[]>("--env") { Description = "A variable for python: KEY=VALUE, or KEY for this shell's value; repeatable (nothing else of the host's environment is passed)" };
+        var envFiles = new Option<string[]>("--env-file") { Description = "A file of KEY=VALUE lines (# comments) for python's environment; repeatable" };
+        var exec = new Command("exec", "Run the built python.wasm in the current folder (mapped at its own path), with the folders and variables you give it") { recipe, config, toolchain, stdlib, with, snapshot, app, appMain, runtime, timing, noCwd, dirs, envs, envFiles, pythonArgs };
         exec.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, () =>
         {
             var target = ExecTargets.Resolve(Options(parse, recipe, config, null, null, null, toolchain, stdlib, with, snapshot, app, appMain));
+            var context = GuestContext.Create(new GuestContextOptions
+            {
+                WorkingDirectory = parse.GetValue(noCwd) ? null : Environment.CurrentDirectory,
+                Dirs = parse.GetValue(dirs) ?? [],
+                Env = parse.GetValue(envs) ?? [],
+                EnvFiles = parse.GetValue(envFiles) ?? [],
+            }, target.GuestPrefix);
             // The user's program runs as long as it takes (no time-limit checks: faster); Ctrl-C or SIGTERM ends
             // wasipy and with it the guest, and any node process group it started.
             using var runner = WasiHosts.Create(parse.GetValue(runtime)!, target.ModuleCacheDir, target.ProjectRoot, timeLimits: false);
@@ -115,7 +126,7 @@ public static class WasipyCli
                 Processes.ProcessGroup.KillAll();
                 Environment.Exit(signals.ExitCode);
             });
-            var result = target.Python.Run(runner, parse.GetValue(pythonArgs) ?? [], inheritStdio: true, timeout: TimeSpan.FromHours(24));
+            var result = target.Python.Run(runner, parse.GetValue(pythonArgs) ?? [], inheritStdio: true, timeout: TimeSpan.FromHours(24), context: context);
             if (result.Trap is not null) stderr.WriteLine($"wasipy: python.wasm trapped: {result.Trap}");
             if (parse.GetValue(timing)) stderr.WriteLine($"wasipy: guest time {result.GuestTime.TotalMilliseconds:0.0} ms");
             return Task.FromResult(result.ExitCode);
@@ -124,13 +135,15 @@ public static class WasipyCli
         var testNames = new Argument<string[]>("tests") { Description = "Regression tests to run (default: the recipe's regrtest.tests)", Arity = ArgumentArity.ZeroOrMore };
         var all = new Option<bool>("--all") { Description = "Run every test module of the suite, --jobs at a time, and write results/<version>.json" };
         var testTimeout = new Option<int?>("--timeout") { Description = "Seconds each test module may take (default: the recipe's regrtest.timeout_seconds)" };
-        var test = new Command("test", "Build if needed, then run CPython's regression tests; only unexpected failures fail") { recipe, config, toolchain, jobs, runtime, all, testTimeout, testNames };
+        var test = new Command("test", "Build if needed, then run CPython's regression tests; only unexpected failures fail") { recipe, config, toolchain, jobs, runtime, all, testTimeout, envs, envFiles, testNames };
         test.SetAction((parse, _) => Guard(stderr, parse.GetValue(verbose), signals, reporter, async () =>
         {
+            // Checked before anything is built: a bad variable is exit 2 at once.
+            var variables = GuestContext.Create(new GuestContextOptions { Env = parse.GetValue(envs) ?? [], EnvFiles = parse.GetValue(envFiles) ?? [] }, "");
             var session = BuildSession.Open(Options(parse, recipe, config, null, null, jobs, toolchain, stdlib));
             await reporter.ShowAsync(() => new PipelineRunner(session, reporter).RunAsync(signals.Token));
             var request = new Regrtest.RegrtestRequest(parse.GetValue(testNames) ?? [], parse.GetValue(all),
-                parse.GetValue(jobs) ?? 1, parse.GetValue(testTimeout));
+                parse.GetValue(jobs) ?? 1, parse.GetValue(testTimeout)) { Environment = variables.Environment };
             var outcomes = new Regrtest.RegrtestRunner(session, stdout, parse.GetValue(runtime)!).Run(request);
             int Count(Regrtest.TestStatus s) => outcomes.Count(o => o.Status == s);
             stdout.WriteLine($"regrtest: {Count(Regrtest.TestStatus.Passed)} passed, {Count(Regrtest.TestStatus.Failed)} failed, " +

@@ -18,8 +18,12 @@ public sealed record TestOutcome(string Test, TestStatus Status, TimeSpan Durati
     public string? Cause { get; init; }
 }
 
-/// <summary>What to run: named tests (or the recipe's), or every test module (--all), with N at a time.</summary>
-public sealed record RegrtestRequest(IReadOnlyList<string> Tests, bool All = false, int Jobs = 1, int? TimeoutSeconds = null);
+/// <summary>What to run: named tests (or the recipe's), or every test module (--all), with N at a time, and the
+/// variables the user adds (`--env`, `--env-file`) to every test's environment.</summary>
+public sealed record RegrtestRequest(IReadOnlyList<string> Tests, bool All = false, int Jobs = 1, int? TimeoutSeconds = null)
+{
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// Runs CPython's regression tests (`python -m test NAME`, one process per test module) with the build tree's
@@ -66,7 +70,7 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
                     // An empty "/" too: regrtest goes back to its starting directory, which is "/" under WASI.
                     Preopens = [new Preopen(tmp.CreateSubdirectory("root").FullName, "/"), .. maps.Select(m => new Preopen(m, m)),
                         new Preopen(tmp.CreateSubdirectory("tmp").FullName, "/tmp")],
-                    Environment = new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1", ["TMPDIR"] = "/tmp" },
+                    Environment = new Dictionary<string, string>(request.Environment) { ["PYTHONDONTWRITEBYTECODE"] = "1", ["TMPDIR"] = "/tmp" },
                     Timeout = timeout,
                 });
                 var log = Path.Combine(logs, test + ".log");

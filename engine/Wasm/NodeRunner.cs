@@ -28,7 +28,7 @@ public sealed class NodeRunner(string script) : IWasiHost
         {
             if (!Directory.Exists(preopen.HostPath))
                 throw new WasipyException($"cannot map {preopen.HostPath} to {preopen.GuestPath}: the folder does not exist");
-            args.AddRange(["--dir", $"{preopen.HostPath}::{preopen.GuestPath}"]);
+            args.AddRange(["--dir", $"{preopen.HostPath}::{preopen.GuestPath}{(preopen.ReadOnly ? ":ro" : "")}"]);
         }
         foreach (var (name, value) in run.Environment) args.AddRange(["--env", $"{name}={value}"]);
         args.Add("--");

@@ -6,17 +6,27 @@ namespace Wasipy.Wasm;
 /// </summary>
 public sealed record PythonInstall(string WasmPath, string HostPrefix, string GuestPrefix)
 {
-    /// <summary>Runs the interpreter with the install prefix preopened at the guest prefix it was configured with.</summary>
-    public WasiResult Run(IWasiHost runner, IReadOnlyList<string> arguments, bool inheritStdio = false, TimeSpan? timeout = null) =>
+    /// <summary>Runs the interpreter with the install prefix preopened at the guest prefix it was configured with,
+    /// and what <paramref name="context"/> adds (the user's folders and variables; those win over the default
+    /// PYTHONDONTWRITEBYTECODE=1).</summary>
+    public WasiResult Run(IWasiHost runner, IReadOnlyList<string> arguments, bool inheritStdio = false, TimeSpan? timeout = null,
+        GuestContext? context = null) =>
         runner.Run(new WasiRun
         {
             WasmPath = WasmPath,
             Args = [$"{GuestPrefix}/bin/{Path.GetFileName(WasmPath)}", .. arguments],
-            Preopens = HostPrefix.Length == 0 ? [] : [new Preopen(HostPrefix, GuestPrefix)],
-            Environment = new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" },
+            Preopens = [.. HostPrefix.Length == 0 ? [] : new[] { new Preopen(HostPrefix, GuestPrefix) }, .. context?.Folders ?? []],
+            Environment = GuestEnvironment(context ?? GuestContext.None),
             InheritStdio = inheritStdio,
             Timeout = timeout ?? TimeSpan.FromMinutes(5),
         });
+
+    private static Dictionary<string, string> GuestEnvironment(GuestContext context)
+    {
+        var environment = new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" };
+        foreach (var (name, value) in context.Environment) environment[name] = value;
+        return environment;
+    }
 
     /// <summary>The wasmtime CLI command that does the same as <see cref="Run"/>.</summary>
     public string WasmtimeCommand()

@@ -1,7 +1,8 @@
 namespace Wasipy.Wasm;
 
-/// <summary>A host folder made visible to the guest at <see cref="GuestPath"/>.</summary>
-public sealed record Preopen(string HostPath, string GuestPath);
+/// <summary>A host folder made visible to the guest at <see cref="GuestPath"/>; the host refuses the guest's writes
+/// to a <see cref="ReadOnly"/> one.</summary>
+public sealed record Preopen(string HostPath, string GuestPath, bool ReadOnly = false);
 
 /// <summary>One run of a WASI command module.</summary>
 public sealed record WasiRun

@@ -124,7 +124,7 @@ public sealed class WasiRunner : IWasiHost
             ? wasi.WithInheritedStandardInput().WithInheritedStandardOutput().WithInheritedStandardError()
             : capture(wasi);
         if (stdio.In is not null) wasi = wasi.WithStandardInput(stdio.In);
-        foreach (var preopen in run.Preopens) wasi = wasi.WithPreopenedDirectory(preopen.HostPath, preopen.GuestPath, mutable: true);
+        foreach (var preopen in run.Preopens) wasi = wasi.WithPreopenedDirectory(preopen.HostPath, preopen.GuestPath, mutable: !preopen.ReadOnly);
         return wasi;
     }
 
