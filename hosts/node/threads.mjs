@@ -12,7 +12,7 @@ import { WASI } from 'node:wasi';
 import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
 import { relativePollOneoff } from './wasi-fixes.mjs';
 import { memoryImportLimits } from './wasm-imports.mjs';
-import { readOnlyDescriptors, readOnlyPreopens } from './readonly.mjs';
+import { sandboxPreopens } from './sandbox.mjs';
 
 // @emnapi/wasi-threads 2.2.0 comes with the toolchain (docker/install-toolchain.sh installs it next to Wizer).
 const TOOLS = process.env.WASIPY_TOOLS ?? '/opt/wasipy-tools';
@@ -46,7 +46,7 @@ function describe(err) { return `${err?.name ?? 'Error'}: ${err?.message ?? err}
 function makeWasi(cfg, memory) {
   const wasi = new WASI({ version: 'preview1', args: cfg.args, env: cfg.env, preopens: cfg.preopens, returnOnExit: true });
   wasi.wasiImport.poll_oneoff = relativePollOneoff(wasi.wasiImport.poll_oneoff, () => memory);
-  readOnlyPreopens(wasi.wasiImport, readOnlyDescriptors(cfg.preopens, cfg.readOnly ?? []), () => memory);
+  sandboxPreopens(wasi.wasiImport, cfg.mappings ?? [], () => memory);
   return wasi;
 }
 
@@ -115,7 +115,7 @@ async function runGuestThread(cfg, outcome) {
  * Runs a wasi-threads module to its end and exits the process with its code: the guest's main thread runs in a
  * Worker and Node's main thread supervises, so that exit() or a trap in any thread, or the time limit (seconds, 0 for
  * none), ends the run even while the guest's main thread blocks in pthread_join or a condition variable.
- * cfg: { wasm, args (argv[0] first), env, preopens, readOnly (guest paths) }.
+ * cfg: { wasm, args (argv[0] first), env, preopens, mappings ([{ guest, host, readOnly }] in the preopens' order) }.
  */
 export async function runThreads(cfg, timeoutSeconds) {
   const outcome = new Int32Array(new SharedArrayBuffer(8));

@@ -33,7 +33,7 @@ public class ExecTests(CPythonBuilds builds, ITestOutputHelper output)
     private async Task<BufferedCommandResult> ExecAsync(string folder, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         await builds.BuildAsync(Recipe, output);
-        var result = await Cli.Wrap("dotnet").WithArguments([Engine, "exec", Recipe, .. arguments]).WithWorkingDirectory(folder)
+        var result = await CliWrap.Cli.Wrap("dotnet").WithArguments([Engine, "exec", Recipe, .. arguments]).WithWorkingDirectory(folder)
             .WithEnvironmentVariables(environment ?? new Dictionary<string, string?>())
             .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token);
         output.WriteLine($"exit {result.ExitCode}\n{result.StandardOutput}\n{result.StandardError}");
@@ -69,9 +69,9 @@ public class ExecTests(CPythonBuilds builds, ITestOutputHelper output)
         using var dir = new TempDir();
         dir.File("fail.py", "import sys\n\ndef check(n):\n    if n > 2:\n        raise ValueError(f'too big: {n}')\n\nif len(sys.argv) > 1:\n    sys.exit(int(sys.argv[1]))\ncheck(3)\n");
 
-        var native = await Cli.Wrap("/usr/bin/python3").WithArguments(["fail.py"]).WithWorkingDirectory(dir.Path)
+        var native = await CliWrap.Cli.Wrap("/usr/bin/python3").WithArguments(["fail.py"]).WithWorkingDirectory(dir.Path)
             .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
-        Assert.Contains("3.11", (await Cli.Wrap("/usr/bin/python3").WithArguments(["--version"]).ExecuteBufferedAsync()).StandardOutput);
+        Assert.Contains("3.11", (await CliWrap.Cli.Wrap("/usr/bin/python3").WithArguments(["--version"]).ExecuteBufferedAsync()).StandardOutput);
         var wasm = await ExecAsync(dir.Path, ["--runtime", runtime, "--", "fail.py"]);
 
         Assert.Equal(1, native.ExitCode);
@@ -90,9 +90,11 @@ public class ExecTests(CPythonBuilds builds, ITestOutputHelper output)
         using var data = new TempDir();
         data.File("in.txt", "input");
         File.CreateSymbolicLink(dir.Combine("outside"), data.Path);     // a link in the working directory to a folder outside it
+        dir.File("sub/inner.txt", "inner");
+        File.CreateSymbolicLink(dir.Combine("alias"), "sub");            // and one that stays inside
         const string program = """
             import errno, os
-            print(open("/data/in.txt").read())
+            print(open("/data/in.txt").read(), open("alias/inner.txt").read())
             for what, attempt in [("write", lambda: open("/data/new.txt", "w")), ("append", lambda: open("/data/in.txt", "a")),
                                   ("mkdir", lambda: os.mkdir("/data/sub")), ("remove", lambda: os.remove("/data/in.txt")),
                                   ("rename", lambda: os.rename("/data/in.txt", "/data/moved.txt")), ("follow", lambda: open("outside/in.txt"))]:
@@ -107,10 +109,10 @@ public class ExecTests(CPythonBuilds builds, ITestOutputHelper output)
 
         Assert.Equal(0, result.ExitCode);
         var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("input", lines[0]);
+        Assert.Equal("input inner", lines[0]);
         foreach (var what in new[] { "write", "append", "mkdir", "remove", "rename" })
             Assert.Matches($"^{what} (EROFS|EACCES|EPERM|ENOTCAPABLE)$", lines.Single(l => l.StartsWith(what + " ", StringComparison.Ordinal)));
-        Assert.DoesNotMatch("^follow allowed$", lines.Single(l => l.StartsWith("follow ", StringComparison.Ordinal)));
+        Assert.Matches("^follow (EPERM|ENOTCAPABLE)$", lines.Single(l => l.StartsWith("follow ", StringComparison.Ordinal)));
         Assert.Equal(["in.txt"], Directory.GetFileSystemEntries(data.Path).Select(Path.GetFileName));
         Assert.Equal("input", File.ReadAllText(data.Combine("in.txt")));
     }
