@@ -84,8 +84,8 @@ public static class GitFetcher
         }
         async Task<string> Git(params string[] args)
         {
-            var result = await ProcessGroup.RunAsync(ProcessGroup.Command("git", args).WithWorkingDirectory(dir).WithEnvironmentVariables(env)
-                .ExecuteBufferedAsync(), cancellation);
+            var result = await ProcessGroup.RunAsync(ProcessGroup.Command("git", args).WithWorkingDirectory(dir).WithEnvironmentVariables(env),
+                (c, t) => c.ExecuteBufferedAsync(t), cancellation);
             log($"$ git {string.Join(' ', args)}\n{result.StandardOutput}{result.StandardError}".TrimEnd());
             if (result.ExitCode != 0)
                 throw new GitFailure($"git {args[0]} exited with {result.ExitCode}: {LastLine(result.StandardError)}");
