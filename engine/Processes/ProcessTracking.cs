@@ -38,6 +38,7 @@ public sealed class ProcessTracking : IDisposable
     public static ProcessTracking Start()
     {
         var n = Interlocked.Increment(ref _counter);
+        if (n == 1) RemoveEmptyCgroupsOfGoneRuns();
         string? cgroup = null;
         if (CgroupRoot is { } root)
         {
@@ -91,6 +92,28 @@ public sealed class ProcessTracking : IDisposable
         KillCgroupAndMarked(null, m => m.StartsWith(runId + ".", StringComparison.Ordinal));
         foreach (var cgroup in cgroups) RemoveCgroup(cgroup);
         return found;
+    }
+
+    /// <summary>
+    /// Tidies the cgroups that runs killed with SIGKILL could not remove, once they are empty (their processes are
+    /// ended by the next run that takes the same lock, <see cref="EndRun"/>).
+    /// </summary>
+    private static void RemoveEmptyCgroupsOfGoneRuns()
+    {
+        if (CgroupRoot is not { } root) return;
+        try
+        {
+            foreach (var cgroup in Directory.GetDirectories(root, "wasipy-*"))
+            {
+                var parts = Path.GetFileName(cgroup).Split('-');
+                if (parts.Length == 4 && int.TryParse(parts[1], out var pid) && pid != Environment.ProcessId && !Running(pid) && !CgroupPids(cgroup).Any())
+                {
+                    try { Directory.Delete(cgroup); }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private static void KillCgroupAndMarked(string? cgroup, Func<string, bool> marked)
