@@ -280,6 +280,8 @@ public sealed class SourceFetcher
     private static bool IsAllowedRedirect(Uri from, Uri to) =>
         to.Scheme is "http" or "https" && !(from.Scheme == "https" && to.Scheme == "http");
 
+    private static readonly string[] KernelFolders = ["/proc/", "/sys/"];
+
     /// <summary>
     /// Opens a regular file for reading; a FIFO (whose open would wait for a writer), a device, a socket or a folder
     /// is refused without being opened, also behind a symbolic link.
@@ -293,6 +295,8 @@ public sealed class SourceFetcher
             real = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
             kind = FileKinds.Of(real);
         }
+        if (kind == FileKind.File && KernelFolders.Any(k => Path.GetFullPath(real).StartsWith(k, StringComparison.Ordinal)))
+            throw new PermanentDownloadException($"{path} is under {string.Join(", ", KernelFolders)}, where files are the kernel's (a read may never end); wasipy does not read it");
         return kind switch
         {
             FileKind.File => new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous),

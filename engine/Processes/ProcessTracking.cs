@@ -69,11 +69,13 @@ public sealed class ProcessTracking : IDisposable
     }
 
     /// <summary>Kills every process of the command (cgroup.kill, then the marker, until none is found).</summary>
-    public void KillAll() => KillCgroupAndMarked(Cgroup, m => m == Marker);
+    public void KillAll() => _ended = KillCgroupAndMarked(Cgroup, m => m == Marker);
+
+    private bool _ended;
 
     public void Dispose()
     {
-        KillAll();
+        if (!_ended) KillAll();
         RemoveCgroup(Cgroup);
     }
 
@@ -116,7 +118,8 @@ public sealed class ProcessTracking : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
-    private static void KillCgroupAndMarked(string? cgroup, Func<string, bool> marked)
+    /// <summary>Kills until none is left; true when none was left (false only if some survived 50 rounds).</summary>
+    private static bool KillCgroupAndMarked(string? cgroup, Func<string, bool> marked)
     {
         for (var round = 0; round < 50; round++)
         {
@@ -126,10 +129,11 @@ public sealed class ProcessTracking : IDisposable
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             }
             var left = CgroupPids(cgroup).Union(MarkedPids(marked)).Where(p => p != Environment.ProcessId).ToList();
-            if (left.Count == 0) return;
+            if (left.Count == 0) return true;
             foreach (var pid in left) kill(pid, SigKill);
             Thread.Sleep(20);
         }
+        return false;
     }
 
     private static void RemoveCgroup(string? cgroup)

@@ -140,6 +140,7 @@ public class HostileDownloadTests
     [InlineData("/dev/urandom", "is a FIFO, device or socket, not an archive; wasipy does not read it")]
     [InlineData("LINK", "is a FIFO, device or socket, not an archive; wasipy does not read it")]
     [InlineData("DIR", "is a folder, not an archive")]
+    [InlineData("/proc/self/status", "is under /proc/, /sys/, where files are the kernel's (a read may never end); wasipy does not read it")]
     public async Task A_device_or_folder_given_as_a_file_url_is_refused_without_reading_it_and_the_next_url_is_tried(string path, string problem)
     {
         using var dir = new TempDir();
