@@ -122,6 +122,21 @@ public class HostileDownloadTests
     }
 
     [Fact]
+    public async Task A_redirect_loop_fails_that_url_after_ten_hops_and_the_next_url_is_tried()
+    {
+        using var dir = new TempDir();
+        using var loop = new HostileServer(HostileServer.Behaviour.Redirect, "/again.tgz");
+        using var good = new FlakyServer((200, Archive));
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
+
+        var (path, log, _) = await Fetch(dir, Request(loop.BaseUrl + "a.tgz", good.BaseUrl + "b.tgz"), http: http);
+
+        Assert.Equal(Archive, await File.ReadAllBytesAsync(path));
+        Assert.Contains(log, l => l.Contains("more than 10 redirects"));
+        Assert.Equal(11, loop.Requests);
+    }
+
+    [Fact]
     public async Task A_redirect_to_another_http_url_is_followed()
     {
         using var dir = new TempDir();
