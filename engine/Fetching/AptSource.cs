@@ -70,7 +70,7 @@ public static class AptSource
         try
         {
             return await Processes.ProcessGroup.RunAsync(
-                Processes.ProcessGroup.Command(command[0], command[1..]).WithWorkingDirectory(workingDirectory).ExecuteBufferedAsync(), cancellation);
+                Processes.ProcessGroup.Command(command[0], command[1..]).WithWorkingDirectory(workingDirectory), (c, t) => c.ExecuteBufferedAsync(t), cancellation);
         }
         catch (System.ComponentModel.Win32Exception)
         {

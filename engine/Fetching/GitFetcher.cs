@@ -8,6 +8,12 @@ namespace Wasipy.Fetching;
 /// <summary>A source in a git repository, pinned by its full commit id (and, through the parent tree, its submodules').</summary>
 public sealed record GitSource(string Url, string Commit, IReadOnlyList<string> Submodules);
 
+/// <summary>How long one git attempt may take in all, and how many bytes its checkout may have (downloads: in wasipy.yaml).</summary>
+public sealed record GitLimits(TimeSpan AttemptTimeout, long MaxBytes)
+{
+    public static GitLimits Default { get; } = new(TimeSpan.FromSeconds(900), 1L << 30);
+}
+
 /// <summary>
 /// Fetches one commit (shallow) and the submodules it pins into the download cache, once: a second build finds the
 /// checkout there and fetches nothing. Mirror folders laid out as DIR/HOST/PATH (e.g. DIR/github.com/numpy/numpy.git)
@@ -25,8 +31,10 @@ public static class GitFetcher
         return Path.Combine(downloadDir, "git", uri.IsFile ? "local" : uri.Host, path.Replace('/', '_') + "@" + git.Commit);
     }
 
-    public static async Task<string> FetchAsync(GitSource git, string downloadDir, IReadOnlyList<string> mirrors, Action<string> log, CancellationToken cancellation)
+    public static async Task<string> FetchAsync(GitSource git, string downloadDir, IReadOnlyList<string> mirrors, Action<string> log, CancellationToken cancellation,
+        GitLimits? limits = null)
     {
+        limits ??= GitLimits.Default;
         var target = CachePath(git, downloadDir);
         if (File.Exists(Path.Combine(target, Complete)))
         {
@@ -42,10 +50,31 @@ public static class GitFetcher
         foreach (var (what, config) in attempts)
         {
             var temp = $"{target}.part-{Guid.NewGuid():N}";
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            attempt.CancelAfter(limits.AttemptTimeout);
+            var tooBig = false;
+            using var watch = new Timer(_ =>
+            {
+                if (tooBig || SizeOf(temp) <= limits.MaxBytes) return;
+                tooBig = true;
+                try { attempt.Cancel(); }
+                catch (ObjectDisposedException) { }   // the attempt is over
+            }, null, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
             try
             {
                 log($"fetching {git.Url} at {git.Commit} from {what}");
-                await CheckoutAsync(git, temp, config, log, cancellation);
+                try
+                {
+                    await CheckoutAsync(git, temp, config, log, attempt.Token);
+                }
+                catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+                {
+                    throw new GitFailure(tooBig
+                        ? $"the checkout grew to more than {limits.MaxBytes} bytes (downloads.max_bytes); git was stopped and its files deleted"
+                        : $"git took longer than {limits.AttemptTimeout.TotalSeconds:0.#}s in all (downloads.attempt_timeout_seconds)");
+                }
+                if (SizeOf(temp) > limits.MaxBytes)
+                    throw new GitFailure($"the checkout has more than {limits.MaxBytes} bytes (downloads.max_bytes); its files were deleted");
                 File.WriteAllText(Path.Combine(temp, Complete), git.Commit + "\n");
                 if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -84,8 +113,8 @@ public static class GitFetcher
         }
         async Task<string> Git(params string[] args)
         {
-            var result = await ProcessGroup.RunAsync(ProcessGroup.Command("git", args).WithWorkingDirectory(dir).WithEnvironmentVariables(env)
-                .ExecuteBufferedAsync(), cancellation);
+            var result = await ProcessGroup.RunAsync(ProcessGroup.Command("git", args).WithWorkingDirectory(dir).WithEnvironmentVariables(env),
+                (c, t) => c.ExecuteBufferedAsync(t), cancellation);
             log($"$ git {string.Join(' ', args)}\n{result.StandardOutput}{result.StandardError}".TrimEnd());
             if (result.ExitCode != 0)
                 throw new GitFailure($"git {args[0]} exited with {result.ExitCode}: {LastLine(result.StandardError)}");
@@ -109,6 +138,17 @@ public static class GitFetcher
         if (Sources.SafeTree.FirstEscapingLink(dir, cancellation, rel => rel == ".git" || rel.EndsWith("/.git", StringComparison.Ordinal)) is var (link, target))
             throw new WasipyException($"{git.Url} at {git.Commit}: '{link}' is a link to '{target}', which leaves the checkout; " +
                                       "wasipy never follows a link out of a source tree, so this source is not safe to build");
+    }
+
+    /// <summary>The bytes of the regular files under <paramref name="dir"/> (links are not followed).</summary>
+    private static long SizeOf(string dir)
+    {
+        try
+        {
+            return new DirectoryInfo(dir).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
+                .Sum(f => f.Length);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
     }
 
     private static string LastLine(string text) => text.TrimEnd().Split('\n').LastOrDefault()?.Trim() ?? "";

@@ -4,6 +4,7 @@ using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 using Wasipy.Errors;
+using Wasipy.Sources;
 
 namespace Wasipy.Fetching;
 
@@ -14,6 +15,9 @@ namespace Wasipy.Fetching;
 /// </summary>
 public sealed record FetchRequest(IReadOnlyList<string> Urls, string Sha256, string FileName)
 {
+    /// <summary>The recipe's stated size in bytes (source.size): a download larger than this is refused.</summary>
+    public long? Size { get; init; }
+
     private const string Marker = Recipes.SourceSpec.HashMarker;
 
     /// <summary>The url without a #sha256= fragment.</summary>
@@ -26,25 +30,39 @@ public sealed record FetchRequest(IReadOnlyList<string> Urls, string Sha256, str
     public IReadOnlySet<string> AcceptedHashes => Urls.Select(ExpectedFor).Append(Sha256).ToHashSet();
 }
 
-/// <summary>How hard to retry one url before moving on to the next, and how long a silent server is waited for.</summary>
+/// <summary>
+/// How hard to retry one url before moving on to the next (0: one try), how long a silent server is waited for, how
+/// long one attempt may take in all, and how many bytes one source may have.
+/// </summary>
 public sealed record RetrySettings(int MaxRetryAttempts, TimeSpan BaseDelay)
 {
     public static RetrySettings Default { get; } = new(4, TimeSpan.FromSeconds(1));
 
     /// <summary>No byte for this long (before the headers or in the body) fails the attempt, which is retried.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>One attempt that takes longer than this in all (a server that trickles) fails that url; not retried.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(900);
+
+    /// <summary>A source larger than this (unless the recipe states a smaller size) is cut off and that url fails.</summary>
+    public long MaxBytes { get; init; } = 1L << 30;
 }
 
 /// <summary>
 /// Gets a source archive into the download cache, verified by sha256: a cached file with the right hash is used
 /// without network; then local mirror folders (by file name); then each url in turn, with retries and
-/// exponential backoff for transient failures. A file with the wrong hash is never left in the cache.
+/// exponential backoff for transient failures. A file with the wrong hash is never left in the cache. Every copy
+/// counts its bytes and stops at the size limit; FIFOs, devices and folders are refused without being opened; a
+/// redirect is followed only to http(s); whatever goes wrong with one url, the next url is tried.
 /// </summary>
 public sealed class SourceFetcher
 {
+    private const int MaxRedirects = 10;
     private readonly HttpClient _http;
     private readonly string _downloadDir;
     private readonly IReadOnlyList<string> _mirrorDirs;
+    private readonly RetrySettings _settings;
+    private readonly TimeProvider _time;
     private readonly ResiliencePipeline _retry;
     private readonly ResiliencePipeline _idle;
     private readonly Action<string> _log;
@@ -55,8 +73,11 @@ public sealed class SourceFetcher
         _http = http;
         _downloadDir = downloadDir;
         _mirrorDirs = mirrorDirs;
+        _settings = retry;
         _log = log;
-        _retry = new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System }
+        _time = time ?? TimeProvider.System;
+        // Zero retries is one try: Polly's retry strategy needs at least one retry, so there is none in the pipeline.
+        _retry = retry.MaxRetryAttempts <= 0 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = _time }
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = retry.MaxRetryAttempts,
@@ -72,7 +93,7 @@ public sealed class SourceFetcher
                 },
             })
             .Build();
-        _idle = new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System }
+        _idle = new ResiliencePipelineBuilder { TimeProvider = _time }
             .AddTimeout(retry.IdleTimeout)
             .Build();
     }
@@ -83,39 +104,59 @@ public sealed class SourceFetcher
 
     public string CachedPath(FetchRequest request) => Path.Combine(_downloadDir, request.FileName);
 
+    /// <summary>The most bytes this source may have: the recipe's size when it states one, else downloads.max_bytes.</summary>
+    private long Limit(FetchRequest request) => request.Size is { } size ? Math.Min(size, _settings.MaxBytes) : _settings.MaxBytes;
+
     /// <summary>Returns the path of the verified archive in the download cache.</summary>
     public async Task<string> FetchAsync(FetchRequest request, CancellationToken cancellation)
     {
+        if (request.FileName is "" or "." or ".." || request.FileName.Contains('/'))
+            throw new WasipyException($"the source's cache file name '{request.FileName}' is not a plain file name; set source.file_name in the recipe", 2);
         Directory.CreateDirectory(_downloadDir);
         var target = CachedPath(request);
-        if (File.Exists(target))
+        var limit = Limit(request);
+        switch (FileKinds.Of(target))
         {
-            if (request.AcceptedHashes.Contains(await HashFileAsync(target, cancellation)))
-            {
-                _log($"using cached {target} (sha256 ok)");
-                return target;
-            }
-            _log($"cached {target} has the wrong sha256; fetching it again");
+            case FileKind.File:
+                if (request.AcceptedHashes.Contains(await HashFileAsync(target, cancellation)))
+                {
+                    _log($"using cached {target} (sha256 ok)");
+                    return target;
+                }
+                _log($"cached {target} has the wrong sha256; fetching it again");
+                break;
+            case FileKind.Missing:
+                break;
+            default:
+                throw new WasipyException($"{target} is a folder, link, FIFO or device, not a downloaded file; remove it and run again", 2);
         }
 
         var failures = new List<string>();
         // A mirror folder holds archives by file name, or laid out by url as MIRROR/HOST/PATH.
         var candidates = _mirrorDirs.SelectMany(m => request.Urls
-                .Select(u => new Uri(FetchRequest.Location(u)))
+                .Select(u => Uri.TryCreate(FetchRequest.Location(u), UriKind.Absolute, out var uri) ? uri : null)
+                .OfType<Uri>()
                 .Where(u => u.Scheme is "http" or "https")
                 .Select(u => Path.Combine(m, u.Host, u.AbsolutePath.TrimStart('/')))
                 .Prepend(Path.Combine(m, request.FileName)))
             .Distinct();
         foreach (var candidate in candidates)
         {
-            if (!File.Exists(candidate)) continue;
-            var result = await CopyVerifiedAsync(File.OpenRead(candidate), request.AcceptedHashes, target, cancellation);
-            if (result is null)
+            if (FileKinds.Of(candidate) == FileKind.Missing) continue;
+            try
             {
-                _log($"copied {candidate} from mirror folder (sha256 ok)");
-                return target;
+                var result = await CopyVerifiedAsync(OpenRegularFile(candidate), request.AcceptedHashes, target, limit, ct: cancellation);
+                if (result is null)
+                {
+                    _log($"copied {candidate} from mirror folder (sha256 ok)");
+                    return target;
+                }
+                failures.Add($"{candidate}: {result}");
             }
-            failures.Add($"{candidate}: {result}");
+            catch (Exception e) when (!cancellation.IsCancellationRequested && e is not OperationCanceledException)
+            {
+                failures.Add($"{candidate}: {e.Message}");
+            }
         }
 
         foreach (var url in request.Urls)
@@ -123,7 +164,7 @@ public sealed class SourceFetcher
             _log($"downloading {FetchRequest.Location(url)}");
             try
             {
-                var problem = await _retry.ExecuteAsync(async ct => await DownloadOnceAsync(url, request.ExpectedFor(url), target, ct), cancellation);
+                var problem = await _retry.ExecuteAsync(async ct => await AttemptAsync(url, request.ExpectedFor(url), target, limit, ct), cancellation);
                 if (problem is null)
                 {
                     _log($"downloaded {url} (sha256 ok)");
@@ -131,9 +172,11 @@ public sealed class SourceFetcher
                 }
                 failures.Add($"{url}: {problem}");
             }
-            catch (Exception e) when (e is PermanentDownloadException or IOException || IsTransient(e, cancellation))
+            catch (Exception e) when (!cancellation.IsCancellationRequested)
             {
-                failures.Add($"{url}: {e.Message}");
+                // Whatever went wrong with this url (a redirect elsewhere, too many bytes, a trickle, a bad url),
+                // the next url is tried; only the user's Ctrl-C stops the fetch.
+                failures.Add($"{url}: {Describe(e)}");
             }
             _log($"  failed: {failures[^1]}");
         }
@@ -144,19 +187,42 @@ public sealed class SourceFetcher
             "otherwise check the recipe's source.urls and your network.");
     }
 
+    private static string Describe(Exception e) => e switch
+    {
+        OperationCanceledException or TimeoutRejectedException => $"timed out ({e.Message})",
+        UriFormatException => "not a valid url",
+        System.ComponentModel.Win32Exception => "a program it needs could not be started",
+        _ => e.Message,
+    };
+
+    /// <summary>One attempt under the overall attempt deadline (downloads.attempt_timeout_seconds), which is not retried.</summary>
+    private async ValueTask<string?> AttemptAsync(string url, string sha256, string target, long limit, CancellationToken ct)
+    {
+        using var deadline = new CancellationTokenSource(_settings.AttemptTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        try
+        {
+            return await DownloadOnceAsync(url, sha256, target, limit, linked.Token);
+        }
+        catch (Exception e) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested && e is OperationCanceledException or TimeoutRejectedException or HttpRequestException or IOException)
+        {
+            throw new PermanentDownloadException(
+                $"the download took longer than {_settings.AttemptTimeout.TotalSeconds:0.#}s in all (downloads.attempt_timeout_seconds); the server is too slow");
+        }
+    }
+
     /// <summary>One attempt; returns null on success, or why the bytes were wrong (not retried).</summary>
-    private async ValueTask<string?> DownloadOnceAsync(string url, string sha256, string target, CancellationToken ct)
+    private async Task<string?> DownloadOnceAsync(string url, string sha256, string target, long limit, CancellationToken ct)
     {
         var uri = new Uri(FetchRequest.Location(url));
         IReadOnlySet<string> request = new HashSet<string> { sha256 };
         if (uri.IsFile)
-        {
-            if (!File.Exists(uri.LocalPath)) throw new PermanentDownloadException($"no such file {uri.LocalPath}");
-            return await CopyVerifiedAsync(File.OpenRead(uri.LocalPath), request, target, ct);
-        }
+            return await CopyVerifiedAsync(OpenRegularFile(uri.LocalPath), request, target, limit, ct: ct);
         if (uri.Scheme == AptSource.Scheme)
-            return await CopyVerifiedAsync(await AptSource.DownloadAsync(uri, ct), request, target, ct);
-        using var response = await Idle(t => _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, t), "before the headers", ct);
+            return await CopyVerifiedAsync(await AptSource.DownloadAsync(uri, ct), request, target, limit, ct: ct);
+        if (uri.Scheme is not ("http" or "https"))
+            throw new PermanentDownloadException($"{uri.Scheme}:// is not a url scheme wasipy downloads from (http, https, file, apt-source)");
+        using var response = await GetFollowingRedirectsAsync(uri, ct);
         if (!response.IsSuccessStatusCode)
         {
             var status = (int)response.StatusCode;
@@ -165,9 +231,79 @@ public sealed class SourceFetcher
                 throw new TransientDownloadException(message);
             throw new PermanentDownloadException(message);
         }
+        var length = response.Content.Headers.ContentLength;
+        if (length > limit)
+            throw new PermanentDownloadException($"the server announces {length} bytes, more than the limit of {limit} bytes ({LimitName()})");
         var body = await response.Content.ReadAsStreamAsync(ct);
-        return await CopyVerifiedAsync(body, request, target, ct, (buffer, t) => Idle(x => body.ReadAsync(buffer, x).AsTask(), "in the body", t),
-            response.Content.Headers.ContentLength);
+        return await CopyVerifiedAsync(body, request, target, limit, (buffer, t) => Idle(x => body.ReadAsync(buffer, x).AsTask(), "in the body", t), length, ct);
+    }
+
+    private string LimitName() => "downloads.max_bytes, or the recipe's source.size";
+
+    /// <summary>
+    /// GET with redirects followed here, one by one, and only to http(s) (never https to http); a client that follows
+    /// redirects by itself is checked afterwards by the url it ended at.
+    /// </summary>
+    private async Task<HttpResponseMessage> GetFollowingRedirectsAsync(Uri uri, CancellationToken ct)
+    {
+        for (var hop = 0; ; hop++)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await Idle(t => _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, t), "before the headers", ct);
+            }
+            catch (UriFormatException)
+            {
+                // An HttpClient that follows redirects by itself tries a file:// Location as a host name.
+                throw new PermanentDownloadException("redirected to a url that is not http:// or https://, which wasipy does not follow");
+            }
+            var ended = response.RequestMessage?.RequestUri ?? uri;
+            if (!IsAllowedRedirect(uri, ended))
+            {
+                response.Dispose();
+                throw new PermanentDownloadException($"redirected to {ended}, which wasipy does not follow (only http:// and https://, never https to http)");
+            }
+            var status = (int)response.StatusCode;
+            if (status is < 300 or > 399 || response.Headers.Location is not { } location) return response;
+            response.Dispose();
+            var next = location.IsAbsoluteUri ? location : new Uri(ended, location);
+            if (!IsAllowedRedirect(ended, next))
+                throw new PermanentDownloadException($"redirected to {next}, which wasipy does not follow (only http:// and https://, never https to http)");
+            if (hop >= MaxRedirects)
+                throw new PermanentDownloadException($"more than {MaxRedirects} redirects");
+            _log($"  redirected to {next}");
+            uri = next;
+        }
+    }
+
+    private static bool IsAllowedRedirect(Uri from, Uri to) =>
+        to.Scheme is "http" or "https" && !(from.Scheme == "https" && to.Scheme == "http");
+
+    private static readonly string[] KernelFolders = ["/proc/", "/sys/"];
+
+    /// <summary>
+    /// Opens a regular file for reading; a FIFO (whose open would wait for a writer), a device, a socket or a folder
+    /// is refused without being opened, also behind a symbolic link.
+    /// </summary>
+    private static FileStream OpenRegularFile(string path)
+    {
+        var kind = FileKinds.Of(path);
+        var real = path;
+        if (kind == FileKind.SymbolicLink)
+        {
+            real = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+            kind = FileKinds.Of(real);
+        }
+        if (kind == FileKind.File && KernelFolders.Any(k => Path.GetFullPath(real).StartsWith(k, StringComparison.Ordinal)))
+            throw new PermanentDownloadException($"{path} is under {string.Join(", ", KernelFolders)}, where files are the kernel's (a read may never end); wasipy does not read it");
+        return kind switch
+        {
+            FileKind.File => new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous),
+            FileKind.Missing => throw new PermanentDownloadException($"no such file {path}"),
+            FileKind.Directory => throw new PermanentDownloadException($"{path} is a folder, not an archive"),
+            _ => throw new PermanentDownloadException($"{path} is a FIFO, device or socket, not an archive; wasipy does not read it"),
+        };
     }
 
     /// <summary>One network wait, ended by Polly's timeout strategy when no byte comes for the idle time.</summary>
@@ -183,9 +319,12 @@ public sealed class SourceFetcher
         }
     }
 
-    /// <summary>Streams into a temporary file while hashing; moves it into place only when the sha256 matches.</summary>
-    private static async Task<string?> CopyVerifiedAsync(Stream source, IReadOnlySet<string> accepted, string target, CancellationToken ct,
-        Func<Memory<byte>, CancellationToken, Task<int>>? read = null, long? length = null)
+    /// <summary>
+    /// Streams into a temporary file while hashing and counting; stops at <paramref name="limit"/> bytes; moves the
+    /// file into place only when the sha256 matches. The temporary file never outlives the call.
+    /// </summary>
+    private async Task<string?> CopyVerifiedAsync(Stream source, IReadOnlySet<string> accepted, string target, long limit,
+        Func<Memory<byte>, CancellationToken, Task<int>>? read = null, long? length = null, CancellationToken ct = default)
     {
         var temp = $"{target}.part-{Guid.NewGuid():N}";
         try
@@ -200,10 +339,12 @@ public sealed class SourceFetcher
                 async Task<int> Next()
                 {
                     try { return read is null ? await source.ReadAsync(buffer, ct) : await read(buffer, ct); }
-                    catch (HttpIOException) when (length is not null) { return 0; }   // cut off: counted below
+                    catch (HttpIOException) when (length is not null && !ct.IsCancellationRequested) { return 0; }   // cut off: counted below
                 }
                 while ((count = await Next()) > 0)
                 {
+                    if (total + count > limit)
+                        throw new PermanentDownloadException($"more than {limit} bytes ({LimitName()}); the download was stopped there and deleted");
                     hash.AppendData(buffer, 0, count);
                     await file.WriteAsync(buffer.AsMemory(0, count), ct);
                     total += count;

@@ -16,7 +16,7 @@ public sealed record UnitSource(FetchRequest? Request, string Directory, IReadOn
     {
         null => new UnitSource(null, directory, patches),
         { Git: { } git } => new UnitSource(null, directory, patches) { Git = new GitSource(git.Url, git.Commit, git.Submodules) },
-        _ => new UnitSource(new FetchRequest(spec.Urls, spec.Sha256, spec.CacheFileName), directory, patches),
+        _ => new UnitSource(new FetchRequest(spec.Urls, spec.Sha256, spec.CacheFileName) { Size = spec.Size }, directory, patches),
     };
 }
 

@@ -13,7 +13,9 @@ public static class SourcePreparer
         long? date = null;
         if (source.Git is { } git)
         {
-            var checkout = await GitFetcher.FetchAsync(git, session.Dirs.Downloads, session.MirrorDirs, log.WriteLine, cancellation);
+            var downloads = session.Config.Downloads;
+            var checkout = await GitFetcher.FetchAsync(git, session.Dirs.Downloads, session.MirrorDirs, log.WriteLine, cancellation,
+                new GitLimits(TimeSpan.FromSeconds(downloads.AttemptTimeoutSeconds), downloads.MaxBytes));
             log.WriteLine($"copying {checkout} to {source.Directory} (without .git)");
             FileSystem.CopyTree(checkout, source.Directory, cancellation);
             date = await SourceDate.OfGitCheckoutAsync(checkout, cancellation);

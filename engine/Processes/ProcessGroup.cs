@@ -1,73 +1,140 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using CliWrap;
+using Wasipy.Errors;
 
 namespace Wasipy.Processes;
 
 /// <summary>
-/// Every process wasipy starts leads a session of its own (setsid), so that cancelling ends it and everything it
-/// started (make, clang, configure): SIGTERM to the whole group, SIGKILL after <see cref="Grace"/>, and wasipy waits
-/// until the group is gone.
+/// Every process wasipy starts leads a session of its own (setsid) and is tracked (<see cref="ProcessTracking"/>: a
+/// cgroup, and a marker in its environment), so that ending it ends everything it started (make, clang, configure),
+/// also what left the group with setsid: SIGTERM to the group and every tracked process, SIGKILL after
+/// <see cref="Grace"/>. When the command's own process exits, whatever it left running is killed, and wasipy does not
+/// wait on an output pipe that such a process kept open.
 /// </summary>
 public static class ProcessGroup
 {
     private const int SigKill = 9, SigTerm = 15;
-    private static readonly ConcurrentDictionary<int, bool> Running = new();
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    private static readonly ConcurrentDictionary<int, ProcessTracking> Running = new();
 
     /// <summary>How long a group has, after SIGTERM, before SIGKILL.</summary>
     public static TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The program and its arguments, started as the leader of a new session.</summary>
-    public static Command Command(string program, IEnumerable<string> arguments) =>
-        CliWrap.Cli.Wrap("setsid").WithArguments([program, .. arguments]).WithValidation(CommandResultValidation.None);
+    /// <summary>How long the output may stay open once every tracked process is gone, before wasipy stops reading it.</summary>
+    private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(3);
 
-    /// <summary>Waits for the command; on cancellation ends its whole group, then throws OperationCanceledException.</summary>
-    public static async Task<T> RunAsync<T>(CommandTask<T> task, CancellationToken cancellation) where T : CommandResult
+    /// <summary>The program and its arguments, started as the leader of a new session (after joining its cgroup, if any).</summary>
+    public static Command Command(string program, IEnumerable<string> arguments) =>
+        CliWrap.Cli.Wrap("setsid").WithArguments(["sh", "-c", ProcessTracking.JoinScript, "wasipy-step", program, .. arguments])
+            .WithValidation(CommandResultValidation.None);
+
+    /// <summary>Runs the command to its end and returns its result.</summary>
+    public static Task<CommandResult> RunAsync(Command command, CancellationToken cancellation) =>
+        RunAsync(command, (c, t) => c.ExecuteAsync(t), cancellation);
+
+    /// <summary>
+    /// Starts the command (through <paramref name="execute"/>, e.g. ExecuteBufferedAsync) tracked, and waits for it; on
+    /// cancellation ends everything it started, then throws OperationCanceledException.
+    /// </summary>
+    public static async Task<T> RunAsync<T>(Command command, Func<Command, CancellationToken, CommandTask<T>> execute, CancellationToken cancellation)
+        where T : CommandResult
     {
-        var group = task.ProcessId;
-        Running[group] = true;
+        using var tracking = ProcessTracking.Start();
+        using var stopReading = new CancellationTokenSource();
+        var task = execute(tracking.Apply(command), stopReading.Token);
+        var leader = task.ProcessId;
+        Running[leader] = tracking;
         try
         {
-            Task? ending = null;
-            await using (cancellation.Register(() => ending = EndAsync(group)))
+            var leaderGone = false;
+            while (!task.Task.IsCompleted && !cancellation.IsCancellationRequested)
+            {
+                await Task.WhenAny(task.Task, Task.Delay(Poll, cancellation));
+                if (task.Task.IsCompleted || cancellation.IsCancellationRequested || ProcessTracking.Running(leader)) continue;
+                if (leaderGone) continue;
+                // The command itself has exited, but a process it started keeps its output open: end them all.
+                leaderGone = true;
+                kill(-leader, SigKill);
+                tracking.KillAll();
+                stopReading.CancelAfter(OutputGrace);
+            }
+            if (cancellation.IsCancellationRequested && !task.Task.IsCompletedSuccessfully)
+            {
+                await EndAsync(leader, tracking);
+                stopReading.CancelAfter(OutputGrace);
+                try { await task; } catch (Exception) { /* cancelled: the cause is the user's */ }
+                throw new OperationCanceledException(cancellation);
+            }
+            try
             {
                 var result = await task;
-                if (!cancellation.IsCancellationRequested) return result;
+                tracking.KillAll();   // nothing a command started outlives it
+                return result;
             }
-            await (ending ?? EndAsync(group));
-            throw new OperationCanceledException(cancellation);
+            catch (OperationCanceledException) when (stopReading.IsCancellationRequested && !cancellation.IsCancellationRequested)
+            {
+                throw new WasipyException("a process the command started kept its output open after it was killed; wasipy stopped reading it");
+            }
         }
         finally
         {
-            Running.TryRemove(group, out _);
+            Running.TryRemove(leader, out _);
         }
     }
 
-    /// <summary>SIGTERM to the group, SIGKILL once the grace period is over; returns when no process of it is left.</summary>
-    public static async Task EndAsync(int group)
+    /// <summary>
+    /// SIGTERM to the group and to every tracked process, SIGKILL to all once the grace period is over; returns when
+    /// no process of it is left.
+    /// </summary>
+    private static async Task EndAsync(int group, ProcessTracking tracking)
     {
         kill(-group, SigTerm);
-        if (!await GoneAsync(group, Grace)) kill(-group, SigKill);
-        await GoneAsync(group, TimeSpan.FromSeconds(5));
+        tracking.Signal(SigTerm);
+        if (!await GoneAsync(group, tracking, Grace)) kill(-group, SigKill);
+        tracking.KillAll();
+        await GoneAsync(group, tracking, TimeSpan.FromSeconds(5));
     }
 
-    /// <summary>A second Ctrl-C: every group wasipy started, killed now.</summary>
+    /// <summary>A second Ctrl-C, or a forced exit: every group wasipy started and everything tracked, killed now.</summary>
     public static void KillAll()
     {
-        foreach (var group in Running.Keys) kill(-group, SigKill);
+        foreach (var (group, tracking) in Running)
+        {
+            kill(-group, SigKill);
+            tracking.KillAll();
+        }
     }
 
-    public static bool IsAlive(int pid) => kill(pid, 0) == 0;
+    /// <summary>The process exists (a zombie counts as gone).</summary>
+    public static bool IsAlive(int pid) => ProcessTracking.Running(pid);
 
-    private static async Task<bool> GoneAsync(int group, TimeSpan within)
+    private static async Task<bool> GoneAsync(int group, ProcessTracking tracking, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
-        while (kill(-group, 0) == 0)
+        while (kill(-group, 0) == 0 && GroupRuns(group) || tracking.Pids().Count > 0)
         {
             if (DateTime.UtcNow > deadline) return false;
             await Task.Delay(50);
         }
         return true;
+    }
+
+    /// <summary>Whether any process of the group runs (zombies waiting to be reaped do not count).</summary>
+    private static bool GroupRuns(int group)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[0] is not ("Z" or "X") && int.TryParse(fields[2], out var pgrp) && pgrp == group) return true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return false;
     }
 
     [DllImport("libc", SetLastError = true)]

@@ -16,8 +16,7 @@ public static class ShellRunner
             .WithWorkingDirectory(workingDirectory)
             .WithEnvironmentVariables(environment.ToDictionary(kv => kv.Key, kv => (string?)kv.Value))
             .WithStandardOutputPipe(PipeTarget.ToDelegate(log.WriteLine))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(log.WriteLine))
-            .ExecuteAsync(), cancellation);
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(log.WriteLine)), cancellation);
         return result.ExitCode;
     }
 
@@ -55,7 +54,7 @@ public static class ShellRunner
     {
         Directory.CreateDirectory(workingDirectory);
         var output = new StringBuilder();
-        var result = await ProcessGroup.RunAsync(Bash(command).WithWorkingDirectory(workingDirectory).ExecuteBufferedAsync(), cancellation);
+        var result = await ProcessGroup.RunAsync(Bash(command).WithWorkingDirectory(workingDirectory), (c, t) => c.ExecuteBufferedAsync(t), cancellation);
         output.Append(result.StandardOutput).Append(result.StandardError);
         return (result.ExitCode, output.ToString());
     }

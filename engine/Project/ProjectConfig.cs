@@ -122,6 +122,10 @@ public sealed record DownloadsSpec
     public int IdleTimeoutSeconds { get; init; } = 60;
     /// <summary>Attempts after the first, per url, for failures worth retrying (time-outs, 5xx, a cut-off body).</summary>
     public int Retries { get; init; } = 4;
+    /// <summary>One attempt at one url that takes longer than this many seconds in all fails that url (not retried).</summary>
+    public int AttemptTimeoutSeconds { get; init; } = 900;
+    /// <summary>The most bytes one source may have (a recipe's source.size may lower it): more is cut off, that url fails.</summary>
+    public long MaxBytes { get; init; } = 1L << 30;
 }
 
 /// <summary>One way of shipping the standard library (wasipy.yaml stdlib_modes).</summary>

@@ -35,8 +35,7 @@ public static partial class ProjectLoader
 
     private static void Validate(YamlFile file, ProjectConfig config, IReadOnlyDictionary<string, ActionSignature> actions)
     {
-        if (config.Downloads.ConnectTimeoutSeconds <= 0 || config.Downloads.IdleTimeoutSeconds <= 0 || config.Downloads.Retries < 0)
-            throw file.Error("downloads: the time-outs must be 1 second or more and retries 0 or more", "downloads");
+        ValidateDownloads(file, config.Downloads);
         if (config.StdlibModes.Count == 0)
             throw file.Error("stdlib_modes is empty: define at least one way to ship the standard library (e.g. packed: { embedded: true })", "stdlib_modes");
         if (config.Toolchains.Count == 0)
@@ -93,6 +92,21 @@ public static partial class ProjectLoader
                 if (need == step.Name || !names.Contains(need))
                     throw file.Error($"step '{step.Name}' needs '{need}', which is not a step before it", [.. at, "needs"]);
         }
+    }
+
+    /// <summary>One day: the longest time-out wasipy accepts (Polly's timeout strategy refuses more).</summary>
+    private const int MaxTimeoutSeconds = 86_400;
+
+    private static void ValidateDownloads(YamlFile file, DownloadsSpec downloads)
+    {
+        foreach (var (key, value) in new[] { ("connect_timeout_seconds", downloads.ConnectTimeoutSeconds),
+                     ("idle_timeout_seconds", downloads.IdleTimeoutSeconds), ("attempt_timeout_seconds", downloads.AttemptTimeoutSeconds) })
+            if (value is < 1 or > MaxTimeoutSeconds)
+                throw file.Error($"downloads.{key} is {value}: a time-out must be from 1 to {MaxTimeoutSeconds} seconds", "downloads", key);
+        if (downloads.Retries is < 0 or > 100)
+            throw file.Error($"downloads.retries is {downloads.Retries}: it must be from 0 (one try per url) to 100", "downloads", "retries");
+        if (downloads.MaxBytes < 1)
+            throw file.Error($"downloads.max_bytes is {downloads.MaxBytes}: it must be 1 or more (bytes; the default is 1073741824, 1 GiB)", "downloads", "max_bytes");
     }
 
     private static string Describe(ActionSignature signature) =>

@@ -42,6 +42,9 @@ public sealed record SourceSpec
     /// <summary>A git repository pinned by a full commit id, instead of an archive.</summary>
     public GitSpec? Git { get; init; }
 
+    /// <summary>The archive's size in bytes, if stated: a download larger than this is refused (else downloads.max_bytes).</summary>
+    public long? Size { get; init; }
+
     /// <summary>Name of the file in the download cache; defaults to the last path segment of the first url.</summary>
     public string? FileName { get; init; }
 

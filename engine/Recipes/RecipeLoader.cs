@@ -172,6 +172,11 @@ public static partial class RecipeLoader
         }
         if (source.FileName is { } fileName && !FileNamePattern().IsMatch(fileName))
             throw file.Error($"source.file_name '{fileName}' must be a plain file name (letters, digits, '.', '_', '-'; no '/' and no leading '.'): it names a file in the download cache", "source", "file_name");
+        if (source.Git is null && source.FileName is null && source.Urls.Count > 0 && !FileNamePattern().IsMatch(source.CacheFileName))
+            throw file.Error($"'{source.Urls[0]}' does not end in a plain file name ('{source.CacheFileName}'), and the download cache needs one: " +
+                             "set source.file_name (e.g. file_name: Python-3.11.2.tgz)", "source", "urls", "0");
+        if (source.Size is <= 0)
+            throw file.Error($"source.size is {source.Size}: it must be the archive's size in bytes (1 or more), or left out", "source", "size");
         if (source.Git is null && !Sha256Pattern().IsMatch(source.Sha256))
             throw file.Error("source.sha256 must be 64 lowercase hex digits (the sha256 of the source archive)", "source", "sha256");
         for (var i = 0; i < patches.Count; i++)

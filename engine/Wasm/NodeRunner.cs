@@ -43,11 +43,11 @@ public sealed class NodeRunner(string script) : IWasiHost
                 await using var stdout = Console.OpenStandardOutput();
                 await using var stderr = Console.OpenStandardError();
                 var result = await ProcessGroup.RunAsync(command.WithStandardInputPipe(PipeSource.FromStream(stdin))
-                    .WithStandardOutputPipe(PipeTarget.ToStream(stdout)).WithStandardErrorPipe(PipeTarget.ToStream(stderr)).ExecuteAsync(), timeout.Token);
+                    .WithStandardOutputPipe(PipeTarget.ToStream(stdout)).WithStandardErrorPipe(PipeTarget.ToStream(stderr)), timeout.Token);
                 return new WasiResult(result.ExitCode, "", "", null);
             }
             if (run.Stdin is not null) command = command.WithStandardInputPipe(PipeSource.FromString(run.Stdin));
-            var buffered = await ProcessGroup.RunAsync(command.ExecuteBufferedAsync(), timeout.Token);
+            var buffered = await ProcessGroup.RunAsync(command, (c, t) => c.ExecuteBufferedAsync(t), timeout.Token);
             return new WasiResult(buffered.ExitCode, buffered.StandardOutput, buffered.StandardError, Trap(buffered.ExitCode, buffered.StandardError));
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)

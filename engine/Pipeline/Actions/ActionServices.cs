@@ -9,6 +9,7 @@ public sealed class ActionServices(BuildSession session, HttpClient? http = null
     private readonly Lazy<HttpClient> _http = new(() => http ?? new HttpClient(new SocketsHttpHandler
     {
         ConnectTimeout = TimeSpan.FromSeconds(session.Config.Downloads.ConnectTimeoutSeconds),
+        AllowAutoRedirect = false,   // the fetcher follows redirects itself, only to http(s)
     }) { Timeout = Timeout.InfiniteTimeSpan });   // a download may take long; a silent server is ended by the idle time-out
     private WasiRunner? _wasi;
 
@@ -19,6 +20,8 @@ public sealed class ActionServices(BuildSession session, HttpClient? http = null
     {
         MaxRetryAttempts = session.Config.Downloads.Retries,
         IdleTimeout = TimeSpan.FromSeconds(session.Config.Downloads.IdleTimeoutSeconds),
+        AttemptTimeout = TimeSpan.FromSeconds(session.Config.Downloads.AttemptTimeoutSeconds),
+        MaxBytes = session.Config.Downloads.MaxBytes,
     };
 
     public WasiRunner Wasi => _wasi ??= new WasiRunner(session.Dirs.ModuleCache);

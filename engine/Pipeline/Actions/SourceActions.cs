@@ -10,7 +10,7 @@ namespace Wasipy.Pipeline.Actions;
 /// <summary>What the CPython source steps share: the recipe's archive, or the local checkout given with --source.</summary>
 internal static class CPythonSource
 {
-    public static FetchRequest Request(BuildSession s) => new(s.Recipe.Source.Urls, s.Recipe.Source.Sha256, s.Recipe.Source.CacheFileName);
+    public static FetchRequest Request(BuildSession s) => new(s.Recipe.Source.Urls, s.Recipe.Source.Sha256, s.Recipe.Source.CacheFileName) { Size = s.Recipe.Source.Size };
     public static string ArchivePath(BuildSession s) => Path.Combine(s.Dirs.Downloads, s.Recipe.Source.CacheFileName);
     public static string? Local(BuildSession s) => s.Options.SourceDir is { } dir ? Path.GetFullPath(dir) : null;
 

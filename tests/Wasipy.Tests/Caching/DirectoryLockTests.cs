@@ -28,4 +28,30 @@ public class DirectoryLockTests
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DirectoryLock.AcquireAsync(dir.Path, _ => { }, cancel.Token));
     }
+
+    [Fact]
+    public async Task A_lock_file_that_is_a_fifo_is_bad_input_not_a_hang()
+    {
+        using var dir = new TempDir();
+        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [dir.Combine(".wasipy.lock")])!;
+        await mkfifo.WaitForExitAsync();
+
+        var e = await Assert.ThrowsAsync<Wasipy.Errors.WasipyException>(() =>
+            DirectoryLock.AcquireAsync(dir.Path, _ => { }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(2, e.ExitCode);
+        Assert.Equal($"{dir.Combine(".wasipy.lock")} is not a regular file (a folder, link, FIFO or device); remove it and run again", e.Message);
+    }
+
+    [Fact]
+    public async Task The_record_of_the_holder_is_removed_when_the_lock_is_let_go()
+    {
+        using var dir = new TempDir();
+        var held = await DirectoryLock.AcquireAsync(dir.Path, _ => { }, CancellationToken.None);
+        Assert.Equal($"{Environment.ProcessId}\n{ProcessTracking.RunId}\n", File.ReadAllText(dir.Combine(".wasipy.lock.pid")));
+
+        held.Dispose();
+
+        Assert.False(File.Exists(dir.Combine(".wasipy.lock.pid")));
+    }
 }

@@ -94,4 +94,37 @@ public class GitFetcherTests
         Assert.Equal("app", File.ReadAllText(Path.Combine(checkout, "app.txt")).Trim());
         Assert.Contains(log, l => l.Contains($"from mirror {mirror}"));
     }
+
+    [Fact]
+    public async Task A_repository_larger_than_the_size_limit_is_refused_and_nothing_is_kept()
+    {
+        using var dir = new TempDir();
+        var repo = dir.Combine("big");
+        Directory.CreateDirectory(repo);
+        await Sh($"git init -q && head -c 3000000 /dev/urandom > blob && git add . && {Identity} commit -qm big && git config uploadpack.allowAnySHA1InWant true", repo);
+        var commit = await Sh("git rev-parse HEAD", repo);
+        var source = new GitSource($"file://{repo}", commit, []);
+
+        var e = await Assert.ThrowsAsync<WasipyException>(() => GitFetcher.FetchAsync(source, dir.Combine("downloads"), [], _ => { }, CancellationToken.None,
+            new GitLimits(TimeSpan.FromSeconds(60), 1_000_000)).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("more than 1000000 bytes (downloads.max_bytes)", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Combine("downloads", "git", "local")));
+    }
+
+    [Fact]
+    public async Task A_git_server_that_trickles_is_stopped_at_the_attempt_deadline()
+    {
+        using var dir = new TempDir();
+        using var trickle = new HostileServer(HostileServer.Behaviour.Trickle);
+        var source = new GitSource(trickle.BaseUrl + "team/app.git", new string('a', 40), []);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<WasipyException>(() => GitFetcher.FetchAsync(source, dir.Combine("downloads"), [], _ => { }, CancellationToken.None,
+            new GitLimits(TimeSpan.FromSeconds(2), 1L << 30)).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Contains("git took longer than 2s in all (downloads.attempt_timeout_seconds)", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Combine("downloads", "git", "127.0.0.1")));
+    }
 }
