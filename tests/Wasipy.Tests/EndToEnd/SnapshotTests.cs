@@ -54,6 +54,8 @@ public class SnapshotTests(CPythonBuilds builds, ITestOutputHelper output)
         { "-m from PYTHONPATH", ["-m", "mymod"], "PYTHONPATH=/work/app", null },
         { "write a file", ["-c", "open('/work/app/out.txt', 'w').write('written'); print(open('/work/app/out.txt').read())"], "", null },
         { "os.environ", ["-c", "import os; os.environ['NEW'] = 'v'; print(os.getenv('NEW'), os.environ.get('X'))"], "X=from-host", null },
+        { "script relative to PWD", ["script.py", "x"], "PWD=/work/app", null },
+        { "files relative to PWD", ["-c", "import os; print(os.getcwd(), open('data.json').read())"], "PWD=/work/app", null },
         { "stdlib imports", ["-c", "import json, re, decimal, sqlite3, zlib; print(json.dumps(re.findall('a+', 'caaab')), decimal.Decimal(1) / 8)"], "", null },
     };
 
@@ -118,6 +120,9 @@ public class SnapshotTests(CPythonBuilds builds, ITestOutputHelper output)
 
         var draws = Enumerable.Range(0, 2).Select(_ => Run(host, snapshot, ["-c", "import random, os; print(random.random(), os.urandom(8).hex())"], "", null, app).Stdout).ToList();
         Assert.NotEqual(draws[0], draws[1]);
+
+        var here = Run(host, snapshot, ["-c", "import os; print(os.getcwd(), sorted(os.listdir('.')))"], "PWD=/work/app", null, app);
+        Assert.Equal("/work/app ['boom.py', 'data.json', 'mymod.py', 'script.py']\n", here.Stdout);   // starts in $PWD when resumed
 
         var seeded = Run(host, snapshot, ["-c", "print(hash('a'))"], "PYTHONHASHSEED=1", null, app);
         Assert.Equal(2, seeded.ExitCode);
