@@ -30,19 +30,12 @@ public sealed class Linter(string recipesDir, string? configPath, TextWriter out
         var used = new HashSet<string>();
         var sources = new List<(string Recipe, SourceSpec Source, IReadOnlyList<string> Patches)>();
 
-        foreach (var path in libraries)
+        foreach (var (path, kind) in libraries.Select(p => (p, ComponentKind.Library)).Concat(packages.Select(p => (p, ComponentKind.Package))))
             Try(path, () =>
             {
-                var lib = RecipeLoader.LoadLibrary(path);
-                if (lib.Source is { } s) sources.Add((path, s, RecipeLoader.PatchPaths(path, lib.Patches)));
-                used.UnionWith(RecipeLoader.PatchPaths(path, lib.Patches));
-            });
-        foreach (var path in packages)
-            Try(path, () =>
-            {
-                var package = RecipeLoader.LoadPackage(path);
-                sources.Add((path, package.Source, RecipeLoader.PatchPaths(path, package.Patches)));
-                used.UnionWith(RecipeLoader.PatchPaths(path, package.Patches));
+                var component = RecipeLoader.LoadComponent(path, kind);
+                if (component.Source is { } s) sources.Add((path, s, RecipeLoader.PatchPaths(path, component.Patches)));
+                used.UnionWith(RecipeLoader.PatchPaths(path, component.Patches));
             });
         var allPackages = packages.Select(Path.GetFileNameWithoutExtension).ToList();
         BuildSession? anySession = null;

@@ -24,7 +24,7 @@ public sealed record BuildSession
     public required string Stdlib { get; init; }
     public required ScriptObject Model { get; init; }
     /// <summary>The packages built into python.wasm (the recipe's, then --with), in build order.</summary>
-    public required IReadOnlyList<(PackageRecipe Recipe, bool Optional)> Packages { get; init; }
+    public required IReadOnlyList<(ComponentRecipe Recipe, bool Optional)> Packages { get; init; }
     /// <summary>The user's code folder for site-packages ("" for none).</summary>
     public required string AppDir { get; init; }
 
@@ -91,7 +91,7 @@ public sealed record BuildSession
                                           "move the project to a path without them, or point {what} in {config.FilePath} at one", 2);
         }
         var packages = RecipeLoader.LoadPackages(recipe, options.With);
-        if (packages.Any(p => !p.Recipe.Tool) && !stdlibSpec.Embedded)
+        if (packages.Any(p => !p.Recipe.Package!.Tool) && !stdlibSpec.Embedded)
             throw new WasipyException($"packages ({string.Join(", ", packages.Select(p => p.Recipe.Name))}) are built into python.wasm in the stdlib modes " +
                                       $"that embed the library ({string.Join(", ", config.StdlibModes.Where(m => m.Value.Embedded).Select(m => m.Key))}); " +
                                       $"'{stdlibMode}' does not yet", 2);

@@ -59,6 +59,9 @@ public sealed record BuildUnit
     public Project.RetrySpec? Retry { get; init; }
     /// <summary>Further key components, e.g. the hash of the recipe file a library comes from.</summary>
     public IReadOnlyList<KeyComponent> Data { get; init; } = [];
+    /// <summary>Named lists the unit hands to the steps after it (a package's site folders, link arguments and
+    /// modules); they come from what is in the key, and are not in it themselves.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Exports { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
     public string Require(string parameter) =>
         With.TryGetValue(parameter, out var value)

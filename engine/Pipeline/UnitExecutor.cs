@@ -22,12 +22,14 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
 {
     private readonly Dictionary<string, string> _fingerprints = new();
     private IReadOnlyDictionary<string, CacheKey> _keys = new Dictionary<string, CacheKey>();
+    private IReadOnlyList<BuildUnit> _planned = [];
 
     public async Task<IReadOnlyList<StepOutcome>> RunAsync(IReadOnlyList<BuildUnit> units, CancellationToken cancellation)
     {
         var outcomes = new List<StepOutcome>();
         var keys = new Dictionary<string, CacheKey>();
         _keys = keys;
+        _planned = units;
         var locks = new Dictionary<string, DirectoryLock>();
         try
         {
@@ -207,7 +209,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
             log.WriteLine($"# {SourceDate.Variable}={seconds} ({DateTimeOffset.FromUnixTimeSeconds(seconds):yyyy-MM-dd HH:mm:ss} UTC, the source's date)");
         }
         if (unit.Action is { } action)
-            await action.RunAsync(new ActionContext(session, unit, services) { Keys = _keys, Cancellation = cancellation }, log, cancellation);
+            await action.RunAsync(new ActionContext(session, unit, services) { Keys = _keys, Planned = _planned, Cancellation = cancellation }, log, cancellation);
         if (unit.Commands.Count > 0 || unit.Files.Count > 0)
             await ShellRunner.RunScriptAsync(unit.Title, unit.Files, unit.Commands, unit.WorkingDirectory,
                 session.Environment, environment, log, cancellation);

@@ -17,33 +17,38 @@ public static partial class RecipeLoader
         return recipe;
     }
 
-    public static LibraryRecipe LoadLibrary(string path)
+    public static ComponentRecipe LoadLibrary(string path) => LoadComponent(path, ComponentKind.Library);
+
+    public static ComponentRecipe LoadPackage(string path) => LoadComponent(path, ComponentKind.Package);
+
+    /// <summary>A C library or package recipe: one format and one set of checks, and the checks only one kind has.</summary>
+    public static ComponentRecipe LoadComponent(string path, ComponentKind kind)
     {
         var file = YamlFile.Read(path);
-        var library = file.Deserialize<LibraryRecipe>(b => b.WithTypeMapping<IReadOnlyList<Project.FileSpec>, List<Project.FileSpec>>()) with { FilePath = path };
-        if (!LibraryNamePattern().IsMatch(library.Name))
-            throw file.Error($"library name '{library.Name}' must be lowercase letters, digits, '-' or '_'", "name");
-        if (library.Build.Count == 0)
+        var written = file.Deserialize<ComponentFile>(b => b.WithTypeMapping<IReadOnlyList<Project.FileSpec>, List<Project.FileSpec>>());
+        if (kind == ComponentKind.Library && written.PackageKeysGiven().FirstOrDefault() is { } packageKey)
+            throw file.Error($"'{packageKey}' is for package recipes (recipes/packages); a C library installs into {{{{ lib.prefix }}}}", packageKey);
+        var component = written.ToRecipe(kind, path);
+        var what = kind == ComponentKind.Library ? "library" : "package";
+        if (!LibraryNamePattern().IsMatch(component.Name))
+            throw file.Error($"{what} name '{component.Name}' must be lowercase letters, digits, '-' or '_'", "name");
+        for (var i = 0; i < component.Needs.Count; i++)
+            if (!LibraryNamePattern().IsMatch(component.Needs[i]))
+                throw file.Error($"needs entry '{component.Needs[i]}' must be a {what} name (lowercase letters, digits, '-' or '_'), not a path", "needs", i.ToString());
+        if (component.Source is not null) ValidateSource(file, component.Source, component.Patches);
+        else if (component.Inputs.Count == 0)
+            throw file.Error($"a {what} needs a source archive (source) or project files to build from (inputs)", "name");
+        ValidateInputs(file, component.Inputs);
+        if (component.Package is { } package) ValidatePackage(file, component, package);
+        else if (component.Build.Count == 0)
             throw file.Error("build is empty: give the commands that build and install the library into {{ lib.prefix }}", "build");
-        if (library.Source is not null) ValidateSource(file, library.Source, library.Patches);
-        else if (library.Inputs.Count == 0)
-            throw file.Error("a library needs a source archive (source) or project files to build from (inputs)", "name");
-        ValidateInputs(file, library.Inputs);
-        return library;
+        return component;
     }
 
-    public static PackageRecipe LoadPackage(string path)
+    private static void ValidatePackage(YamlFile file, ComponentRecipe component, PackageParts package)
     {
-        var file = YamlFile.Read(path);
-        var package = file.Deserialize<PackageRecipe>() with { FilePath = path };
-        if (!LibraryNamePattern().IsMatch(package.Name))
-            throw file.Error($"package name '{package.Name}' must be lowercase letters, digits, '-' or '_'", "name");
-        if (Path.GetFileNameWithoutExtension(path) != package.Name)
-            throw file.Error($"package '{package.Name}' must be in a file named {package.Name}.yaml (`--with NAME` finds it by its name)", "name");
-        ValidateSource(file, package.Source, package.Patches);
-        for (var i = 0; i < package.Needs.Count; i++)
-            if (!LibraryNamePattern().IsMatch(package.Needs[i]))
-                throw file.Error($"needs entry '{package.Needs[i]}' must be a package name (lowercase letters, digits, '-' or '_'), not a path", "needs", i.ToString());
+        if (Path.GetFileNameWithoutExtension(file.Path) != component.Name)
+            throw file.Error($"package '{component.Name}' must be in a file named {component.Name}.yaml (`--with NAME` finds it by its name)", "name");
         if (package.Tool && (package.Site.Count > 0 || package.Modules.Count > 0))
             throw file.Error("a tool is used while building other packages; it has no site folders or modules", "tool");
         if (!package.Tool && package.Site.Count == 0)
@@ -55,16 +60,14 @@ public static partial class RecipeLoader
             if (!SymbolPattern().IsMatch(symbol))
                 throw file.Error($"init symbol '{symbol}' of {module} is not a C identifier like PyInit_{module.Split('.')[^1]}", "modules", module);
         }
-        ValidateInputs(file, package.Inputs);
-        if (package.Modules.Count > 0 && package.Build.Count == 0)
+        if (package.Modules.Count > 0 && component.Build.Count == 0)
             throw file.Error("a package with extension modules needs build commands that put their objects into {{ pkg.archive }}", "build");
-        return package;
     }
 
     /// <summary>The package recipes of a build: the CPython recipe's list, then `--with` names (recipes/packages/NAME.yaml),
     /// each once, every package after the packages it needs (a needed package not listed is added from
     /// recipes/packages). Module names must be unique across them.</summary>
-    public static IReadOnlyList<(PackageRecipe Recipe, bool Optional)> LoadPackages(Recipe recipe, IReadOnlyList<string> with)
+    public static IReadOnlyList<(ComponentRecipe Recipe, bool Optional)> LoadPackages(Recipe recipe, IReadOnlyList<string> with)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(recipe.FilePath))!;
         var packagesDir = Path.Combine(dir, "packages");
@@ -79,7 +82,7 @@ public static partial class RecipeLoader
                 throw new Errors.WasipyException($"--with {name}: there is no package recipe {path}; known packages: {Known()}", 2);
             requested.Add((Path.GetFullPath(path), false));
         }
-        var ordered = new List<(PackageRecipe Recipe, bool Optional)>();
+        var ordered = new List<(ComponentRecipe Recipe, bool Optional)>();
         var visiting = new HashSet<string>();
         void Add(string path, bool optional)
         {
@@ -99,14 +102,14 @@ public static partial class RecipeLoader
         foreach (var (path, optional) in requested) Add(path, optional);
         var owners = new Dictionary<string, string>();
         foreach (var (package, _) in ordered)
-            foreach (var module in package.Modules.Keys)
+            foreach (var module in package.Package!.Modules.Keys)
                 if (!owners.TryAdd(module, package.Name))
                     throw YamlFile.Read(package.FilePath).Error($"module '{module}' is also built by package '{owners[module]}'; a built-in module name can be used once", "modules", module);
         return ordered;
     }
 
     /// <summary>The library recipes a CPython recipe names, loaded and checked.</summary>
-    public static IReadOnlyList<(LibraryRecipe Recipe, bool Optional)> LoadLibraries(Recipe recipe)
+    public static IReadOnlyList<(ComponentRecipe Recipe, bool Optional)> LoadLibraries(Recipe recipe)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(recipe.FilePath))!;
         return recipe.Libraries.Select(l => (LoadLibrary(Path.Combine(dir, l.Recipe)), l.Optional)).ToList();

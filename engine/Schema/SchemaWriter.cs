@@ -12,12 +12,14 @@ namespace Wasipy.Schema;
 /// </summary>
 public static class SchemaWriter
 {
-    public static readonly IReadOnlyList<(string File, Type Type, string Title)> Schemas =
+    /// <summary>Each schema: its file, the model record, its title, and the record's keys it leaves out (a C library
+    /// recipe is a component recipe without the package-only keys).</summary>
+    public static readonly IReadOnlyList<(string File, Type Type, string Title, IReadOnlyList<string> Without)> Schemas =
     [
-        ("recipe.schema.json", typeof(Recipe), "wasipy CPython recipe (recipes/X.Y.yaml)"),
-        ("library.schema.json", typeof(LibraryRecipe), "wasipy C library recipe (recipes/libs/NAME.yaml)"),
-        ("package.schema.json", typeof(PackageRecipe), "wasipy package recipe (recipes/packages/NAME.yaml)"),
-        ("wasipy.schema.json", typeof(ProjectConfig), "wasipy project file (wasipy.yaml)"),
+        ("recipe.schema.json", typeof(Recipe), "wasipy CPython recipe (recipes/X.Y.yaml)", []),
+        ("library.schema.json", typeof(ComponentFile), "wasipy C library recipe (recipes/libs/NAME.yaml)", ComponentFile.PackageKeys),
+        ("package.schema.json", typeof(ComponentFile), "wasipy package recipe (recipes/packages/NAME.yaml)", []),
+        ("wasipy.schema.json", typeof(ProjectConfig), "wasipy project file (wasipy.yaml)", []),
     ];
 
     private static readonly JsonSerializerOptions Options = new(JsonSerializerOptions.Default)
@@ -27,9 +29,10 @@ public static class SchemaWriter
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
     };
 
-    public static string Generate(Type type, string title)
+    public static string Generate(Type type, string title, IReadOnlyList<string>? without = null)
     {
         var schema = Options.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
+        foreach (var key in without ?? []) (schema["properties"] as JsonObject)?.Remove(key);
         var root = new JsonObject
         {
             ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
@@ -51,7 +54,7 @@ public static class SchemaWriter
         return Schemas.Select(s =>
         {
             var path = Path.Combine(folder, s.File);
-            File.WriteAllText(path, Generate(s.Type, s.Title));
+            File.WriteAllText(path, Generate(s.Type, s.Title, s.Without));
             return path;
         }).ToList();
     }

@@ -31,6 +31,9 @@ public sealed record ActionContext(BuildSession Session, BuildUnit Unit, ActionS
     /// <summary>The keys of the units before this one in the run (for provenance).</summary>
     public IReadOnlyDictionary<string, CacheKey> Keys { get; init; } = new Dictionary<string, CacheKey>();
 
+    /// <summary>Every unit of the run's plan (a step reads what the units it needs export).</summary>
+    public IReadOnlyList<BuildUnit> Planned { get; init; } = [];
+
     /// <summary>Ctrl-C or SIGTERM: hashing and copying trees check it.</summary>
     public CancellationToken Cancellation { get; init; }
 

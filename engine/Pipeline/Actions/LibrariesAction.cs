@@ -46,51 +46,38 @@ public sealed class LibrariesAction : IExpandingAction
     }
 
     /// <summary>The toolchain's own C library recipe, if it builds one.</summary>
-    public static LibraryRecipe? Sysroot(BuildSession session) =>
+    public static ComponentRecipe? Sysroot(BuildSession session) =>
         session.SysrootRecipe is { } path ? RecipeLoader.LoadLibrary(path) : null;
 
     public static string Id(string library) => "lib/" + library;
 
-    private static BuildUnit Unit(BuildSession session, LibraryRecipe lib, bool optional, IReadOnlyList<string> alsoNeeds)
+    private static BuildUnit Unit(BuildSession session, ComponentRecipe lib, bool optional, IReadOnlyList<string> alsoNeeds)
     {
         var dirs = session.Dirs;
         var sourceDir = Path.Combine(dirs.Libs, "src", lib.Name);
-        var inputs = RecipeLoader.RelativeToRecipe(lib.FilePath, lib.Inputs);
         var model = new ScriptObject
         {
             ["lib"] = new ScriptObject
             {
                 ["name"] = lib.Name, ["version"] = lib.Version, ["prefix"] = dirs.Sysroot, ["src"] = sourceDir,
-                ["inputs"] = new ScriptArray(inputs),
+                ["inputs"] = new ScriptArray(RecipeLoader.RelativeToRecipe(lib.FilePath, lib.Inputs)),
             },
             ["toolchain"] = session.Model["toolchain"],
             ["jobs"] = session.Jobs,
             ["env"] = session.Model["env"],
             ["dirs"] = new ScriptObject { ["project"] = dirs.Project, ["libs"] = dirs.Libs, ["sysroot"] = dirs.Sysroot },
         };
-        string Origin(string what) => $"{lib.FilePath}: {what}";
-        string Shell(string t, string what) => TemplateRenderer.Render(t, model, Quoting.Shell, Origin(what));
-        string Plain(string t, string what) => TemplateRenderer.Render(t, model, Quoting.None, Origin(what));
-        var patches = RecipeLoader.PatchPaths(lib.FilePath, lib.Patches);
-        return new BuildUnit
+        return ComponentPlanner.Plan(lib, new ComponentPlace
         {
-            Id = Id(lib.Name),
-            Title = $"libraries: {lib.Name}",
-            StampName = lib.Name,
+            IdPrefix = Id(""),
+            TitlePrefix = "libraries: ",
+            SourceDir = sourceDir,
             StampDir = Path.Combine(dirs.Libs, ".wasipy", "libs"),
             LogPath = Path.Combine(dirs.Libs, "logs", lib.Name + ".log"),
             LockDir = dirs.Libs,
-            Optional = optional,
-            Needs = [.. alsoNeeds, .. lib.Needs.Select(Id)],
-            Source = UnitSource.From(lib.Source, sourceDir, patches),
-            Data = [new KeyComponent("recipe", ContentHash.OfFile(lib.FilePath))],
-            Commands = lib.Build.Select((c, i) => Shell(c, $"build[{i}]")).ToList(),
-            Files = lib.Files.Select((f, i) => (Path.Combine(sourceDir, Plain(f.Path, $"files[{i}].path")), Shell(f.Content, $"files[{i}].content"))).ToList(),
-            WorkingDirectory = sourceDir,
-            Environment = lib.Env.ToDictionary(kv => kv.Key, kv => Plain(kv.Value, $"env.{kv.Key}")),
-            Inputs = inputs,
-            Outputs = lib.Outputs.Select((o, i) => Path.GetFullPath(Plain(o, $"outputs[{i}]"), sourceDir)).ToList(),
+            Model = model,
+            Needs = alsoNeeds,
             Fingerprint = [$"{TemplateRenderer.PlainText((session.Model["toolchain"] as ScriptObject)?["cc"])} --version"],
-        };
+        }, optional);
     }
 }

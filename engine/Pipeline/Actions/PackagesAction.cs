@@ -26,26 +26,27 @@ public sealed class PackagesAction : IExpandingAction
     private static string Archive(BuildDirs dirs, string package) => Path.Combine(Folder(dirs, package), "out", $"lib{package}.a");
 
     /// <summary>What templates see as packages.*.</summary>
-    public static ScriptObject Model(BuildDirs dirs, IReadOnlyList<(PackageRecipe Recipe, bool Optional)> packages) => new()
+    public static ScriptObject Model(BuildDirs dirs, IReadOnlyList<(ComponentRecipe Recipe, bool Optional)> packages) => new()
     {
-        ["any"] = packages.Any(p => !p.Recipe.Tool),
+        ["any"] = packages.Any(p => !p.Recipe.Package!.Tool),
         ["names"] = new ScriptArray(packages.Select(p => p.Recipe.Name)),
-        ["checks"] = new ScriptArray(packages.SelectMany(p => p.Recipe.Checks)),
+        ["checks"] = new ScriptArray(packages.SelectMany(p => p.Recipe.Package!.Checks)),
     };
 
     public IReadOnlyList<BuildUnit> Expand(BuildSession session, BuildUnit step) =>
-        session.Packages.Select(p => Plan(session, step, p.Recipe, p.Optional).Unit).ToList();
+        session.Packages.Select(p => Plan(session, step, p.Recipe, p.Optional)).ToList();
 
-    /// <summary>A package's unit, with its site folders and link arguments rendered.</summary>
-    private sealed record PackagePlan(BuildUnit Unit, IReadOnlyList<string> Site, IReadOnlyList<string> Link);
+    private const string Site = "site", Link = "link", Modules = "modules";
 
-    private static PackagePlan Plan(BuildSession session, BuildUnit step, PackageRecipe package, bool optional)
+    /// <summary>A package's unit; what the packages step needs of it (its site folders, link arguments and modules)
+    /// is in its exports, so that the step runs what was planned.</summary>
+    private static BuildUnit Plan(BuildSession session, BuildUnit step, ComponentRecipe package, bool optional)
     {
         var dirs = session.Dirs;
+        var parts = package.Package!;
         var folder = Folder(dirs, package.Name);
         var (src, output) = (Path.Combine(folder, "src"), Path.Combine(folder, "out"));
-        var model = new ScriptObject();
-        foreach (var key in session.Model.Keys) model[key] = session.Model[key];
+        var model = Templates.TemplateModel.Copy(session.Model);
         model["pkg"] = new ScriptObject
         {
             ["name"] = package.Name, ["version"] = package.Version, ["src"] = src, ["out"] = output, ["archive"] = Archive(dirs, package.Name),
@@ -56,37 +57,37 @@ public sealed class PackagesAction : IExpandingAction
         foreach (var need in package.Needs)
             deps[need] = new ScriptObject { ["src"] = Path.Combine(Folder(dirs, need), "src"), ["out"] = Path.Combine(Folder(dirs, need), "out") };
         model["deps"] = deps;
-        string Origin(string what) => $"{package.FilePath}: {what}";
-        string Shell(string t, string what) => TemplateRenderer.Render(t, model, Quoting.Shell, Origin(what));
-        string Plain(string t, string what) => TemplateRenderer.Render(t, model, Quoting.None, Origin(what));
-        var env = session.Config.PackageEnv.ToDictionary(kv => kv.Key, kv => TemplateRenderer.Render(kv.Value, model, Quoting.None, $"{session.Config.FilePath}: package_env.{kv.Key}"));
-        foreach (var (key, value) in package.Env) env[key] = Plain(value, $"env.{key}");
-        var site = package.Site.Select((s, i) => Path.GetFullPath(Plain(s, $"site[{i}]"), src)).ToList();
-        var unit = new BuildUnit
+        var place = new ComponentPlace
         {
-            Id = Id(package.Name),
-            Title = $"packages: {package.Name}",
-            StampName = package.Name,
+            IdPrefix = Id(""),
+            TitlePrefix = "packages: ",
+            SourceDir = src,
             StampDir = Path.Combine(dirs.Build, ".wasipy", "packages"),
             LogPath = Path.Combine(dirs.Logs, "packages", package.Name + ".log"),
-            Optional = optional,
+            Model = model,
+            BaseEnv = session.Config.PackageEnv.ToDictionary(kv => kv.Key, kv => TemplateRenderer.Render(kv.Value, model, Quoting.None, $"{session.Config.FilePath}: package_env.{kv.Key}")),
             // Built against this CPython (the steps before `packages`) and the packages it needs.
-            Needs = [.. step.Needs, .. package.Needs.Select(Id)],
-            Source = UnitSource.From(package.Source, src, RecipeLoader.PatchPaths(package.FilePath, package.Patches)),
-            Data = [new KeyComponent("recipe", ContentHash.OfFile(package.FilePath))],
-            Commands = [ShellQuote.Quote("rm") + " -rf " + ShellQuote.Quote(output) + " && mkdir -p " + ShellQuote.Quote(output),
-                .. package.Build.Select((c, i) => Shell(c, $"build[{i}]"))],
-            WorkingDirectory = src,
-            Inputs = RecipeLoader.RelativeToRecipe(package.FilePath, package.Inputs),
-            Environment = env,
-            Outputs = [.. package.Modules.Count > 0 ? [Archive(dirs, package.Name)] : Array.Empty<string>(), .. site],
+            Needs = step.Needs,
+            Prelude = [ShellQuote.Quote("rm") + " -rf " + ShellQuote.Quote(output) + " && mkdir -p " + ShellQuote.Quote(output)],
         };
-        return new PackagePlan(unit, site, package.Link.Select((l, i) => Plain(l, $"link[{i}]")).ToList());
+        string Render(string template, string what) => ComponentPlanner.Render(package, place, template, what);
+        var site = parts.Site.Select((s, i) => Path.GetFullPath(Render(s, $"site[{i}]"), src)).ToList();
+        var archive = parts.Modules.Count > 0 ? [Archive(dirs, package.Name)] : Array.Empty<string>();
+        return ComponentPlanner.Plan(package, place with
+        {
+            Outputs = [.. archive, .. site],
+            Exports = new Dictionary<string, IReadOnlyList<string>>
+            {
+                [Site] = site,
+                [Link] = [.. archive, .. parts.Link.Select((l, i) => Render(l, $"link[{i}]"))],
+                [Modules] = parts.Modules.Select(m => $"{m.Key}={m.Value}").ToList(),
+            },
+        }, optional);
     }
 
     public void AddToKey(ActionContext c, CacheKey.Builder key) =>
-        key.AddAll("modules", c.Session.Packages.SelectMany(p => p.Recipe.Modules.Select(m => $"{m.Key}={m.Value}")))
-           .AddAll("link", c.Session.Packages.SelectMany(p => p.Recipe.Link))
+        key.AddAll("modules", c.Session.Packages.SelectMany(p => p.Recipe.Package!.Modules.Select(m => $"{m.Key}={m.Value}")))
+           .AddAll("link", c.Session.Packages.SelectMany(p => p.Recipe.Package!.Link))
            .Add("app", c.Session.AppDir.Length == 0 ? "" : $"{c.Session.AppDir}:{ContentHash.OfPath(c.Session.AppDir, c.Cancellation)}");
 
     public IEnumerable<string> Outputs(ActionContext c) =>
@@ -97,24 +98,23 @@ public sealed class PackagesAction : IExpandingAction
         var dirs = c.Session.Dirs;
         var site = Path.Combine(dirs.Packages, "site");
         FileSystem.RecreateDirectory(site);
-        var built = new List<PackageRecipe>();
+        var modules = new List<(string Module, string Symbol)>();
         var link = new List<string>();
-        foreach (var (package, _) in c.Session.Packages.Where(p => !p.Recipe.Tool))
+        foreach (var unit in c.Planned.Where(u => c.Unit.Needs.Contains(u.Id) && u.Exports.ContainsKey(Site)))
         {
-            var plan = Plan(c.Session, c.Unit, package, false);
-            if (plan.Unit.Outputs.Any(o => !File.Exists(o) && !Directory.Exists(o)))
+            var name = unit.StampName;
+            if (unit.Outputs.Any(o => !File.Exists(o) && !Directory.Exists(o)))
             {
-                log.WriteLine($"{package.Name}: left out (it did not build)");
+                log.WriteLine($"{name}: left out (it did not build)");
                 continue;
             }
-            foreach (var folder in plan.Site)
+            foreach (var folder in unit.Exports[Site])
             {
                 FileSystem.CopyTree(folder, Path.Combine(site, Path.GetFileName(folder)), cancellation);
-                log.WriteLine($"{package.Name}: {Path.GetFileName(folder)} into site-packages");
+                log.WriteLine($"{name}: {Path.GetFileName(folder)} into site-packages");
             }
-            built.Add(package);
-            if (package.Modules.Count > 0) link.Add(Archive(dirs, package.Name));
-            link.AddRange(plan.Link);
+            modules.AddRange(unit.Exports[Modules].Select(m => m.Split('=', 2)).Select(m => (m[0], m[1])));
+            link.AddRange(unit.Exports[Link]);
         }
         if (c.Session.AppDir is { Length: > 0 } app)
         {
@@ -122,9 +122,9 @@ public sealed class PackagesAction : IExpandingAction
             SafeTree.Copy(app, site, cancellation, ["__pycache__", ".git"], merge: true);
             log.WriteLine($"app: {app} into site-packages");
         }
-        File.WriteAllText(Path.Combine(dirs.Packages, "inittab.c"), Inittab(built));
+        File.WriteAllText(Path.Combine(dirs.Packages, "inittab.c"), Inittab(modules));
         File.WriteAllText(Path.Combine(dirs.Packages, "link.rsp"), string.Join('\n', link) + "\n");
-        log.WriteLine($"module table: {string.Join(", ", built.SelectMany(p => p.Modules.Keys))}");
+        log.WriteLine($"module table: {string.Join(", ", modules.Select(m => m.Module))}");
         return Task.CompletedTask;
     }
 
@@ -133,11 +133,10 @@ public sealed class PackagesAction : IExpandingAction
     /// built-in modules; PyImport_ExtendInittab must come before Py_Initialize, so a second run (a snapshot that
     /// initialised Python runs the constructors again) does nothing.
     /// </summary>
-    internal static string Inittab(IReadOnlyList<PackageRecipe> packages)
+    internal static string Inittab(IReadOnlyList<(string Module, string Symbol)> modules)
     {
-        var modules = packages.SelectMany(p => p.Modules).ToList();
         var text = new StringBuilder("/* Generated by wasipy from recipes/packages: the packages' extension modules as built-in modules. */\n#include \"Python.h\"\n\n");
-        foreach (var symbol in modules.Select(m => m.Value).Distinct()) text.Append($"extern PyObject *{symbol}(void);\n");
+        foreach (var symbol in modules.Select(m => m.Symbol).Distinct()) text.Append($"extern PyObject *{symbol}(void);\n");
         text.Append("\nstatic struct _inittab wasipy_packages[] = {\n");
         foreach (var (module, symbol) in modules) text.Append($"    {{\"{module}\", {symbol}}},\n");
         text.Append("    {NULL, NULL}\n};\n\n");

@@ -43,8 +43,8 @@ public sealed class ProvenanceAction : IBuiltinAction
             }),
             packages = s.Packages.Select(p => new
             {
-                name = p.Recipe.Name, version = p.Recipe.Version, tool = p.Recipe.Tool, recipe_sha256 = ContentHash.OfFile(p.Recipe.FilePath),
-                source = Source(p.Recipe.Source), modules = p.Recipe.Modules.Keys,
+                name = p.Recipe.Name, version = p.Recipe.Version, tool = p.Recipe.Package!.Tool, recipe_sha256 = ContentHash.OfFile(p.Recipe.FilePath),
+                source = p.Recipe.Source is null ? null : Source(p.Recipe.Source), modules = p.Recipe.Package!.Modules.Keys,
                 patches = RecipeLoader.PatchPaths(p.Recipe.FilePath, p.Recipe.Patches).Select(x => new { file = Relative(s, x), sha256 = ContentHash.OfFile(x) }),
             }),
             toolchain = new { name = s.ToolchainName, compiler = compiler.Split('\n').FirstOrDefault()?.Trim() },

@@ -34,7 +34,7 @@ public sealed class SmokeTestAction : IBuiltinAction
 
     /// <summary>The recipe's smoke checks, with every package's own checks.</summary>
     private static Recipes.SmokeSpec Checks(BuildSession s) =>
-        s.Recipe.Smoke with { Checks = [.. s.Recipe.Smoke.Checks, .. s.Packages.SelectMany(p => p.Recipe.Checks)] };
+        s.Recipe.Smoke with { Checks = [.. s.Recipe.Smoke.Checks, .. s.Packages.SelectMany(p => p.Recipe.Package!.Checks)] };
 
     public static PythonInstall PythonFor(BuildUnit smokeStep) =>
         new(smokeStep.Require("wasm"), smokeStep.With.GetValueOrDefault("host_prefix", ""), smokeStep.Require("guest_prefix"));

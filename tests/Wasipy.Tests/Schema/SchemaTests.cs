@@ -8,8 +8,8 @@ public class SchemaTests
     [Fact]
     public void The_committed_schemas_are_what_the_model_generates_now()
     {
-        foreach (var (file, type, title) in SchemaWriter.Schemas)
-            Assert.True(SchemaWriter.Generate(type, title) == File.ReadAllText(Path.Combine(RepoRoot.Path, "schemas", file)),
+        foreach (var (file, type, title, without) in SchemaWriter.Schemas)
+            Assert.True(SchemaWriter.Generate(type, title, without) == File.ReadAllText(Path.Combine(RepoRoot.Path, "schemas", file)),
                 $"schemas/{file} is out of date: run `./wasipy schema` and commit the result");
     }
 
