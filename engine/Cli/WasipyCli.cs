@@ -87,7 +87,7 @@ public static class WasipyCli
             stdout.WriteLine($"wasipy: rebuilding from nothing in {rebuild.Dirs.Build}");
             var clock = Stopwatch.StartNew();
             await reporter.ShowAsync(() => new PipelineRunner(rebuild, reporter).RunAsync(signals.Token));
-            var dist = Path.Combine("dist", session.Model["dist"]?.ToString() ?? session.Stdlib);
+            var dist = Path.Combine("dist", session.Dist);
             var result = Verify.Reproducibility.Compare(Path.Combine(session.Dirs.Build, dist), Path.Combine(rebuild.Dirs.Build, dist));
             stdout.WriteLine($"wasipy: rebuilt in {ConsoleReporter.Format(clock.Elapsed)}; compared {dist}/ (not {string.Join(", ", Verify.Reproducibility.NotCompared)}: they name the build folder's step keys)");
             foreach (var (file, sha) in result.Identical) stdout.WriteLine($"  same     {sha}  {file}");

@@ -8,6 +8,9 @@ using Wasipy.Templates;
 
 namespace Wasipy.Pipeline;
 
+/// <summary>A toolchain of wasipy.yaml with its commands rendered for this build.</summary>
+public sealed record ResolvedToolchain(string Name, bool Threads, string Sysroot, string Ensure, string Cc, string Cxx, string Ar, string Ranlib, string Strip);
+
 /// <summary>Everything one build needs, resolved once: config, recipe, toolchain, folders and the template model.</summary>
 public sealed record BuildSession
 {
@@ -15,13 +18,19 @@ public sealed record BuildSession
     public required Recipe Recipe { get; init; }
     public required BuildOptions Options { get; init; }
     public required ActionRegistry Actions { get; init; }
-    public required string ToolchainName { get; init; }
+    /// <summary>The toolchain, its commands rendered.</summary>
+    public required ResolvedToolchain Toolchain { get; init; }
+    public string ToolchainName => Toolchain.Name;
     public required IReadOnlyDictionary<string, string> Environment { get; init; }
     public required BuildDirs Dirs { get; init; }
     public required IReadOnlyList<string> MirrorDirs { get; init; }
     public required int Jobs { get; init; }
     /// <summary>How the standard library ships in this build (a name from wasipy.yaml's stdlib_modes).</summary>
     public required string Stdlib { get; init; }
+    /// <summary>The name of the dist/ folder that ships: the stdlib mode, with -snapshot for a snapshot build.</summary>
+    public required string Dist { get; init; }
+    public required bool Snapshot { get; init; }
+    /// <summary>What templates see: made from the typed state by <see cref="TemplateModel"/>, read by templates only.</summary>
     public required ScriptObject Model { get; init; }
     /// <summary>The packages built into python.wasm (the recipe's, then --with), in build order.</summary>
     public required IReadOnlyList<(ComponentRecipe Recipe, bool Optional)> Packages { get; init; }
@@ -40,29 +49,11 @@ public sealed record BuildSession
         var (stdlibMode, stdlibSpec) = StdlibMode(config, recipe, options);
         var jobs = options.Jobs ?? (config.Jobs > 0 ? config.Jobs : System.Environment.ProcessorCount);
 
-        var model = new ScriptObject
-        {
-            ["recipe"] = RecipeModel(recipe),
-            ["env"] = ToScriptObject(environment),
-            ["jobs"] = jobs,
-            ["prefix"] = config.InstallPrefix,
-            ["stdlib"] = new ScriptObject
-            {
-                ["mode"] = stdlibMode,
-                ["embedded"] = stdlibSpec.Embedded,
-                ["compiled"] = stdlibSpec.Compiled,
-                ["sourceless"] = stdlibSpec.Sourceless,
-                ["zipped"] = stdlibSpec.Zipped,
-                ["prune"] = new ScriptArray(recipe.Stdlib.Prune),
-            },
-        };
-        var dirs = new ScriptObject { ["project"] = config.Root };
-        model["dirs"] = dirs;
+        var toolchain = config.Toolchains[toolchainName];
+        var sysroot = SysrootRecipePath(config, toolchainName) ?? "";
+        var model = TemplateModel.Start(recipe, config, environment, jobs, stdlibMode, stdlibSpec, toolchainName, toolchain.Threads, sysroot);
         string RenderPath(string template, string origin) =>
             Path.GetFullPath(Path.Combine(config.Root, TemplateRenderer.Render(template, model, Quoting.None, origin)));
-        var toolchain = config.Toolchains[toolchainName];
-        var toolchainModel = new ScriptObject { ["name"] = toolchainName, ["threads"] = toolchain.Threads };
-        model["toolchain"] = toolchainModel;
         var buildDirs = new BuildDirs
         {
             Project = config.Root,
@@ -70,17 +61,13 @@ public sealed record BuildSession
             Downloads = RenderPath(config.Directories.Downloads, $"{config.FilePath}: directories.downloads"),
             Libs = RenderPath(config.Directories.Libs, $"{config.FilePath}: directories.libs"),
         };
-        foreach (var (name, path) in buildDirs.ForTemplates) dirs[name] = path;
+        TemplateModel.SetDirs(model, buildDirs);
         // The tools' templates may name dirs.sysroot (a toolchain that builds its own C library).
         string RenderTool(string template, string key) =>
             TemplateRenderer.Render(template, model, Quoting.None, $"{config.FilePath}: toolchains.{toolchainName}.{key}");
-        toolchainModel["sysroot"] = SysrootRecipePath(config, toolchainName) ?? "";
-        toolchainModel["ensure"] = RenderTool(toolchain.Ensure, "ensure");
-        toolchainModel["cc"] = RenderTool(toolchain.Cc, "cc");
-        toolchainModel["cxx"] = RenderTool(toolchain.Cxx ?? toolchain.Cc, "cxx");
-        toolchainModel["ar"] = RenderTool(toolchain.Ar, "ar");
-        toolchainModel["ranlib"] = RenderTool(toolchain.Ranlib, "ranlib");
-        toolchainModel["strip"] = RenderTool(toolchain.Strip, "strip");
+        var tools = new ResolvedToolchain(toolchainName, toolchain.Threads, sysroot, RenderTool(toolchain.Ensure, "ensure"), RenderTool(toolchain.Cc, "cc"),
+            RenderTool(toolchain.Cxx ?? toolchain.Cc, "cxx"), RenderTool(toolchain.Ar, "ar"), RenderTool(toolchain.Ranlib, "ranlib"), RenderTool(toolchain.Strip, "strip"));
+        TemplateModel.SetToolchain(model, tools);
         foreach (var (what, path) in new[] { ("directories.build", buildDirs.Build), ("directories.downloads", buildDirs.Downloads), ("directories.libs", buildDirs.Libs) })
         {
             if (File.Exists(path))
@@ -95,20 +82,13 @@ public sealed record BuildSession
             throw new WasipyException($"packages ({string.Join(", ", packages.Select(p => p.Recipe.Name))}) are built into python.wasm in the stdlib modes " +
                                       $"that embed the library ({string.Join(", ", config.StdlibModes.Where(m => m.Value.Embedded).Select(m => m.Key))}); " +
                                       $"'{stdlibMode}' does not yet", 2);
-        model["packages"] = PackagesAction.Model(buildDirs, packages);
         var snapshot = options.Snapshot ?? recipe.Snapshot.Enabled;
         if (snapshot && !recipe.Snapshot.Available)
             throw new WasipyException($"--snapshot: {recipe.FilePath} does not mark snapshots as available for CPython {recipe.Version} " +
                                       "(snapshot/wasipy_snapshot.c uses CPython internals and is verified with 3.13); build without --snapshot", 2);
         if (snapshot && !stdlibSpec.Embedded)
             throw new WasipyException($"--snapshot needs a stdlib mode that embeds the library ({string.Join(", ", config.StdlibModes.Where(m => m.Value.Embedded).Select(m => m.Key))}); '{stdlibMode}' does not", 2);
-        model["snapshot"] = new ScriptObject
-        {
-            ["enabled"] = snapshot,
-            // What `python -c pass` imports (site's module body, linecache), then the recipe's list.
-            ["imports"] = string.Join(",", new[] { "site", "linecache" }.Concat(recipe.Snapshot.Preimport).Distinct()),
-        };
-        model["dist"] = snapshot ? stdlibMode + "-snapshot" : stdlibMode;
+        var dist = snapshot ? stdlibMode + "-snapshot" : stdlibMode;
         var appDir = options.AppDir is { } d ? Path.GetFullPath(d)
             : recipe.App.Dir is { } r ? RecipeLoader.RelativeToRecipe(recipe.FilePath, [r])[0] : "";
         if (appDir.Length > 0 && !Directory.Exists(appDir))
@@ -124,14 +104,16 @@ public sealed record BuildSession
             throw new WasipyException($"--app-main {appMain}: not a module name (e.g. mytool or mytool.cli)", 2);
         if (appMain.Length > 0 && !stdlibSpec.Embedded)
             throw new WasipyException($"an app main module is linked into python.wasm in the stdlib modes that embed the library; '{stdlibMode}' does not", 2);
-        model["app"] = new ScriptObject { ["dir"] = appDir, ["main"] = appMain, ["any"] = appDir.Length > 0 };
+        // What `python -c pass` imports (site's module body, linecache), then the recipe's list.
+        TemplateModel.Finish(model, packages, snapshot, new[] { "site", "linecache" }.Concat(recipe.Snapshot.Preimport).Distinct(), dist, appDir, appMain);
         var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
             .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
 
         return new BuildSession
         {
-            Config = config, Recipe = recipe, Options = options, Actions = actions, ToolchainName = toolchainName, Environment = environment,
+            Config = config, Recipe = recipe, Options = options, Actions = actions, Toolchain = tools, Environment = environment,
             Dirs = buildDirs, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode, Packages = packages, AppDir = appDir,
+            Dist = dist, Snapshot = snapshot,
         };
     }
 
@@ -176,38 +158,4 @@ public sealed record BuildSession
     private static IReadOnlyDictionary<string, string> ReadEnvironment() =>
         System.Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
-
-    private static ScriptObject RecipeModel(Recipe recipe) => new()
-    {
-        ["version"] = recipe.Version,
-        ["variant"] = recipe.Variant ?? "",
-        ["major_minor"] = recipe.MajorMinor,
-        ["source"] = new ScriptObject
-        {
-            ["urls"] = new ScriptArray(recipe.Source.Urls),
-            ["sha256"] = recipe.Source.Sha256,
-            ["file_name"] = recipe.Source.CacheFileName,
-        },
-        ["patches"] = new ScriptArray(RecipeLoader.PatchPaths(recipe)),
-        ["configure"] = new ScriptObject
-        {
-            ["host"] = recipe.Configure.Host,
-            ["config_site"] = recipe.Configure.ConfigSite,
-            ["config_site_overrides"] = ToScriptObject(recipe.Configure.ConfigSiteOverrides),
-            ["flags"] = new ScriptArray(recipe.Configure.Flags),
-            ["cflags"] = new ScriptArray(recipe.Configure.Cflags),
-            ["ldflags"] = new ScriptArray(recipe.Configure.Ldflags),
-        },
-        ["smoke"] = new ScriptObject
-        {
-            ["imports"] = new ScriptArray(recipe.Smoke.Imports),
-        },
-    };
-
-    private static ScriptObject ToScriptObject(IReadOnlyDictionary<string, string> values)
-    {
-        var result = new ScriptObject();
-        foreach (var (key, value) in values) result[key] = value;
-        return result;
-    }
 }

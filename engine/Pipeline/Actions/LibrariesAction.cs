@@ -55,18 +55,11 @@ public sealed class LibrariesAction : IExpandingAction
     {
         var dirs = session.Dirs;
         var sourceDir = Path.Combine(dirs.Libs, "src", lib.Name);
-        var model = new ScriptObject
+        var model = TemplateModel.ForLibrary(session, new ScriptObject
         {
-            ["lib"] = new ScriptObject
-            {
-                ["name"] = lib.Name, ["version"] = lib.Version, ["prefix"] = dirs.Sysroot, ["src"] = sourceDir,
-                ["inputs"] = new ScriptArray(RecipeLoader.RelativeToRecipe(lib.FilePath, lib.Inputs)),
-            },
-            ["toolchain"] = session.Model["toolchain"],
-            ["jobs"] = session.Jobs,
-            ["env"] = session.Model["env"],
-            ["dirs"] = new ScriptObject { ["project"] = dirs.Project, ["libs"] = dirs.Libs, ["sysroot"] = dirs.Sysroot },
-        };
+            ["name"] = lib.Name, ["version"] = lib.Version, ["prefix"] = dirs.Sysroot, ["src"] = sourceDir,
+            ["inputs"] = new ScriptArray(RecipeLoader.RelativeToRecipe(lib.FilePath, lib.Inputs)),
+        });
         return ComponentPlanner.Plan(lib, new ComponentPlace
         {
             IdPrefix = Id(""),
@@ -77,7 +70,7 @@ public sealed class LibrariesAction : IExpandingAction
             LockDir = dirs.Libs,
             Model = model,
             Needs = alsoNeeds,
-            Fingerprint = [$"{TemplateRenderer.PlainText((session.Model["toolchain"] as ScriptObject)?["cc"])} --version"],
+            Fingerprint = [$"{session.Toolchain.Cc} --version"],
         }, optional);
     }
 }

@@ -25,14 +25,6 @@ public sealed class PackagesAction : IExpandingAction
     private static string Folder(BuildDirs dirs, string package) => Path.Combine(dirs.Packages, package);
     private static string Archive(BuildDirs dirs, string package) => Path.Combine(Folder(dirs, package), "out", $"lib{package}.a");
 
-    /// <summary>What templates see as packages.*.</summary>
-    public static ScriptObject Model(BuildDirs dirs, IReadOnlyList<(ComponentRecipe Recipe, bool Optional)> packages) => new()
-    {
-        ["any"] = packages.Any(p => !p.Recipe.Package!.Tool),
-        ["names"] = new ScriptArray(packages.Select(p => p.Recipe.Name)),
-        ["checks"] = new ScriptArray(packages.SelectMany(p => p.Recipe.Package!.Checks)),
-    };
-
     public IReadOnlyList<BuildUnit> Expand(BuildSession session, BuildUnit step) =>
         session.Packages.Select(p => Plan(session, step, p.Recipe, p.Optional)).ToList();
 
@@ -46,17 +38,15 @@ public sealed class PackagesAction : IExpandingAction
         var parts = package.Package!;
         var folder = Folder(dirs, package.Name);
         var (src, output) = (Path.Combine(folder, "src"), Path.Combine(folder, "out"));
-        var model = Templates.TemplateModel.Copy(session.Model);
-        model["pkg"] = new ScriptObject
-        {
-            ["name"] = package.Name, ["version"] = package.Version, ["src"] = src, ["out"] = output, ["archive"] = Archive(dirs, package.Name),
-            ["dir"] = Path.GetDirectoryName(Path.GetFullPath(package.FilePath)),
-        };
         // The packages it needs, by name: deps.cython.src is where a build tool's source is.
         var deps = new ScriptObject();
         foreach (var need in package.Needs)
             deps[need] = new ScriptObject { ["src"] = Path.Combine(Folder(dirs, need), "src"), ["out"] = Path.Combine(Folder(dirs, need), "out") };
-        model["deps"] = deps;
+        var model = TemplateModel.ForPackage(session, new ScriptObject
+        {
+            ["name"] = package.Name, ["version"] = package.Version, ["src"] = src, ["out"] = output, ["archive"] = Archive(dirs, package.Name),
+            ["dir"] = Path.GetDirectoryName(Path.GetFullPath(package.FilePath)),
+        }, deps);
         var place = new ComponentPlace
         {
             IdPrefix = Id(""),

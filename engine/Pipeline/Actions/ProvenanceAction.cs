@@ -23,7 +23,7 @@ public sealed class ProvenanceAction : IBuiltinAction
     {
         var s = c.Session;
         var dir = c.Param("dir");
-        var (_, compiler) = await ShellRunner.CaptureAsync($"{TemplatesCc(s)} --version", s.Dirs.Build, cancellation);
+        var (_, compiler) = await ShellRunner.CaptureAsync($"{s.Toolchain.Cc} --version", s.Dirs.Build, cancellation);
         var manifest = new
         {
             cpython = new
@@ -69,5 +69,5 @@ public sealed class ProvenanceAction : IBuiltinAction
 
     private static string Relative(BuildSession s, string path) => Path.GetRelativePath(s.Dirs.Project, path).Replace('\\', '/');
 
-    private static string TemplatesCc(BuildSession s) => Templates.TemplateRenderer.PlainText((s.Model["toolchain"] as Scriban.Runtime.ScriptObject)?["cc"]);
+
 }
