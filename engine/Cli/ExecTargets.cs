@@ -39,9 +39,8 @@ public static class ExecTargets
             catch (JsonException) { }
         }
         var session = BuildSession.Open(options);
-        var smoke = UnitPlanner.SmokeStep(UnitPlanner.Plan(session))
-                    ?? throw new WasipyException($"{session.Config.FilePath} has no smoke-test step, so wasipy does not know where python.wasm is", 2);
-        var python = SmokeTestAction.PythonFor(smoke);
+        var python = session.Product
+                     ?? throw new WasipyException($"{session.Config.FilePath} has no product section (wasm, guest_prefix), so wasipy does not know where python.wasm is", 2);
         var target = new Target(python.WasmPath, python.HostPrefix, python.GuestPrefix, session.Dirs.ModuleCache, session.Config.Root);
         if (File.Exists(target.WasmPath))
         {

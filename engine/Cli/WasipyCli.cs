@@ -47,8 +47,8 @@ public static class WasipyCli
             var left = outcomes.Where(o => o.Status == StepStatus.OptionalFailed).Select(o => o.Step).ToList();
             stdout.WriteLine($"wasipy: done in {ConsoleReporter.Format(clock.Elapsed)} ({ran} step(s) run, {cached} cached" +
                              (left.Count > 0 ? $"; optional and left out: {string.Join(", ", left)}" : "") + ")");
-            if (SmokeStep(session) is { } smoke)
-                stdout.WriteLine($"wasipy: run it with: {SmokeTestAction.PythonFor(smoke).WasmtimeCommand()}");
+            if (session.Product is { } python && File.Exists(python.WasmPath))
+                stdout.WriteLine($"wasipy: run it with: {python.WasmtimeCommand()}");
             return 0;
         }));
 
@@ -205,7 +205,6 @@ public static class WasipyCli
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null });
     }
 
-    private static BuildUnit? SmokeStep(BuildSession session) => UnitPlanner.SmokeStep(UnitPlanner.Plan(session));
 
     private static BuildOptions Options(ParseResult parse, Argument<string> recipe, Option<string?> config, Option<string?>? source,
         Option<string[]>? mirror, Option<int?>? jobs, Option<string?> toolchain, Option<string?> stdlib, Option<string[]>? with = null, Option<bool>? snapshot = null, Option<string?>? app = null, Option<string?>? appMain = null) => new()

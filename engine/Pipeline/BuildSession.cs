@@ -27,6 +27,8 @@ public sealed record BuildSession
     public required int Jobs { get; init; }
     /// <summary>How the standard library ships in this build (a name from wasipy.yaml's stdlib_modes).</summary>
     public required string Stdlib { get; init; }
+    /// <summary>What the pipeline makes (wasipy.yaml's product, rendered); null where it declares none.</summary>
+    public required Wasm.PythonInstall? Product { get; init; }
     /// <summary>The name of the dist/ folder that ships: the stdlib mode, with -snapshot for a snapshot build.</summary>
     public required string Dist { get; init; }
     public required bool Snapshot { get; init; }
@@ -106,6 +108,8 @@ public sealed record BuildSession
             throw new WasipyException($"an app main module is linked into python.wasm in the stdlib modes that embed the library; '{stdlibMode}' does not", 2);
         // What `python -c pass` imports (site's module body, linecache), then the recipe's list.
         TemplateModel.Finish(model, packages, snapshot, new[] { "site", "linecache" }.Concat(recipe.Snapshot.Preimport).Distinct(), dist, appDir, appMain);
+        var product = config.Product is { } spec ? RenderProduct(config, model, spec) : null;
+        if (product is not null) TemplateModel.SetProduct(model, product);
         var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
             .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
 
@@ -113,8 +117,15 @@ public sealed record BuildSession
         {
             Config = config, Recipe = recipe, Options = options, Actions = actions, Toolchain = tools, Environment = environment,
             Dirs = buildDirs, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode, Packages = packages, AppDir = appDir,
-            Dist = dist, Snapshot = snapshot,
+            Dist = dist, Snapshot = snapshot, Product = product,
         };
+    }
+
+    private static Wasm.PythonInstall RenderProduct(ProjectConfig config, ScriptObject model, ProductSpec spec)
+    {
+        string Render(string template, string key) => TemplateRenderer.Render(template, model, Quoting.None, $"{config.FilePath}: product.{key}");
+        var host = Render(spec.HostPrefix, "host_prefix");
+        return new Wasm.PythonInstall(Path.GetFullPath(Render(spec.Wasm, "wasm"), config.Root), host.Length == 0 ? "" : Path.GetFullPath(host, config.Root), Render(spec.GuestPrefix, "guest_prefix"));
     }
 
     /// <summary>The library recipe that builds this build's toolchain's C library (toolchains.NAME.sysroot), if any.</summary>

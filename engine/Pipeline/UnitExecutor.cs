@@ -197,11 +197,13 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
 
     private async Task RunAttemptAsync(BuildUnit unit, StepLog log, CancellationToken cancellation)
     {
-        // SOURCE_DATE_EPOCH: a library's or package's own source date; a pipeline step's is CPython's source (once
-        // fetched). It is not in the key: the sources it comes from are. A value the user set is kept.
+        // SOURCE_DATE_EPOCH: a library's or package's own source date; a pipeline step's is the build's source, as
+        // the action that fetches it says (once it has it). It is not in the key: the sources it comes from are. A
+        // value the user set is kept.
         var date = unit.Source is { } source
             ? await SourcePreparer.PrepareAsync(source, services.Fetcher(log.WriteLine), session, log, cancellation)
-            : CPythonSource.Local(session) is null && File.Exists(CPythonSource.ArchivePath(session)) ? SourceDate.OfArchive(CPythonSource.ArchivePath(session)) : null;
+            : _planned.Where(u => u.Enabled && u.Action is not null)
+                .Select(u => u.Action!.SourceDate(new ActionContext(session, u, services))).FirstOrDefault(d => d is not null);
         var environment = unit.Environment;
         if (date is { } seconds && !session.Environment.ContainsKey(SourceDate.Variable))
         {

@@ -64,7 +64,4 @@ public static class UnitPlanner
         }
         return units;
     }
-
-    /// <summary>The enabled smoke-test step, which says where the built python.wasm is.</summary>
-    public static BuildUnit? SmokeStep(IReadOnlyList<BuildUnit> units) => units.FirstOrDefault(u => u.Action is SmokeTestAction && u.Enabled);
 }

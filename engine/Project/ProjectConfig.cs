@@ -19,6 +19,8 @@ public sealed record ProjectConfig
     public DownloadsSpec Downloads { get; init; } = new();
     /// <summary>Where `wasipy test` finds the interpreter of the build tree and what it maps.</summary>
     public RegrtestConfig? Regrtest { get; init; }
+    /// <summary>What the pipeline makes (templates): exec, verify, the smoke test and `run`'s last line read it.</summary>
+    public ProductSpec? Product { get; init; }
 
     /// <summary>Folder of the wasipy.yaml file; relative paths are taken from here (not a YAML key).</summary>
     [YamlDotNet.Serialization.YamlIgnore, System.Text.Json.Serialization.JsonIgnore]
@@ -104,6 +106,15 @@ public sealed record RetrySpec
     public string? OnOutput { get; init; }
 
     public static readonly IReadOnlyList<string> Backoffs = ["constant", "linear", "exponential"];
+}
+
+/// <summary>The interpreter a pipeline makes: the wasm file, where its install prefix is on the host ("" when it carries
+/// its library inside) and the guest path it was configured with.</summary>
+public sealed record ProductSpec
+{
+    public required string Wasm { get; init; }
+    public string HostPrefix { get; init; } = "";
+    public required string GuestPrefix { get; init; }
 }
 
 public sealed record RegrtestConfig

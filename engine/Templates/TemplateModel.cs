@@ -66,6 +66,10 @@ public static class TemplateModel
         model["app"] = new ScriptObject { ["dir"] = appDir, ["main"] = appMain, ["any"] = appDir.Length > 0 };
     }
 
+    /// <summary>The product as product.* (steps such as the smoke test name it).</summary>
+    public static void SetProduct(ScriptObject model, Wasm.PythonInstall product) =>
+        model["product"] = new ScriptObject { ["wasm"] = product.WasmPath, ["host_prefix"] = product.HostPrefix, ["guest_prefix"] = product.GuestPrefix };
+
     /// <summary>What a C library recipe's templates see: lib.*, toolchain.*, jobs, env.* and the shared folders.</summary>
     public static ScriptObject ForLibrary(BuildSession session, ScriptObject lib) => new()
     {

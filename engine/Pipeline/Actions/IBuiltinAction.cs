@@ -15,6 +15,9 @@ public interface IBuiltinAction
     ActionSignature Parameters { get; }
     void AddToKey(ActionContext context, CacheKey.Builder key) { }
     IEnumerable<string> Outputs(ActionContext context) => [];
+    /// <summary>The date (Unix seconds) of the build's own source, once this action has it: every step without a source
+    /// of its own gets it as SOURCE_DATE_EPOCH (the `fetch` action gives the CPython archive's).</summary>
+    long? SourceDate(ActionContext context) => null;
     Task RunAsync(ActionContext context, StepLog log, CancellationToken cancellation);
 }
 

@@ -29,6 +29,10 @@ public sealed class FetchAction : IBuiltinAction
     public void AddToKey(ActionContext c, CacheKey.Builder key) => CPythonSource.AddToKey(c.Session, key, c.Cancellation);
     public IEnumerable<string> Outputs(ActionContext c) => CPythonSource.Local(c.Session) is null ? [CPythonSource.ArchivePath(c.Session)] : [];
 
+    /// <summary>The archive's newest entry, once it is in the download cache; a local checkout gives none.</summary>
+    public long? SourceDate(ActionContext c) =>
+        CPythonSource.Local(c.Session) is null && File.Exists(CPythonSource.ArchivePath(c.Session)) ? Sources.SourceDate.OfArchive(CPythonSource.ArchivePath(c.Session)) : null;
+
     public async Task RunAsync(ActionContext c, StepLog log, CancellationToken cancellation)
     {
         if (CPythonSource.Local(c.Session) is { } local) log.WriteLine($"using local source {local}; nothing to fetch");

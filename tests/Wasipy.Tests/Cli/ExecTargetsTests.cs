@@ -13,7 +13,8 @@ public class ExecTargetsTests
         dir.File("wasipy.yaml", Samples.Project("""
               - name: smoke-test
                 uses: smoke-test
-                with: { wasm: "{{ dirs.build }}/{{ stdlib.mode }}/python.wasm", guest_prefix: /opt/wasi-python }
+                with: { wasm: "{{ product.wasm }}", guest_prefix: "{{ product.guest_prefix }}" }
+            product: { wasm: "{{ dirs.build }}/{{ stdlib.mode }}/python.wasm", guest_prefix: /opt/wasi-python }
             """));
         var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
         dir.File("build/3.11/packed/python.wasm", "not really wasm");

@@ -21,7 +21,7 @@ public static class BuiltPython
         Assert.True(exit == 0, $"wasipy {string.Join(' ', args)} failed:\n{stdout}\n{stderr}");
         var with = more.SkipWhile(a => a != "--with").Skip(1).Take(1).SelectMany(w => w.Split(',')).ToList();
         var session = BuildSession.Open(new BuildOptions { RecipePath = recipe, StdlibMode = stdlib, With = with, Snapshot = more.Contains("--snapshot") ? true : null });
-        var python = SmokeTestAction.PythonFor(UnitPlanner.SmokeStep(UnitPlanner.Plan(session))!);
+        var python = session.Product!;
         Assert.True(File.Exists(python.WasmPath), python.WasmPath);
         return new Built(session, python, stdout.ToString());
     }
