@@ -1,0 +1,30 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Wasipy.Pipeline;
+
+namespace Wasipy.Cli.Commands;
+
+/// <summary>`wasipy run RECIPE`: the pipeline; unchanged units come from the cache.</summary>
+public static class RunCommand
+{
+    public static Command Create(CliContext c)
+    {
+        var o = c.Options;
+        return c.Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again",
+            [o.Recipe, o.Config, o.Source, o.Mirror, o.Jobs, o.Toolchain, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain], async (parse, command) =>
+        {
+            var session = BuildSession.Open(o.Read(parse, command));
+            c.Stdout.WriteLine($"wasipy: CPython {session.Recipe.Version}, stdlib {session.Stdlib}, toolchain '{session.ToolchainName}', in {session.Dirs.Build}");
+            var clock = Stopwatch.StartNew();
+            var outcomes = await c.Reporter.ShowAsync(() => new PipelineRunner(session, c.Reporter).RunAsync(c.Signals.Token));
+            var ran = outcomes.Count(x => x.Status == StepStatus.Done);
+            var cached = outcomes.Count(x => x.Status == StepStatus.Cached);
+            var left = outcomes.Where(x => x.Status == StepStatus.OptionalFailed).Select(x => x.Step).ToList();
+            c.Stdout.WriteLine($"wasipy: done in {ConsoleReporter.Format(clock.Elapsed)} ({ran} step(s) run, {cached} cached" +
+                               (left.Count > 0 ? $"; optional and left out: {string.Join(", ", left)}" : "") + ")");
+            if (session.Product is { } python && File.Exists(python.WasmPath))
+                c.Stdout.WriteLine($"wasipy: run it with: {python.WasmtimeCommand()}");
+            return 0;
+        });
+    }
+}
