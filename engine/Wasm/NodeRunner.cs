@@ -34,7 +34,7 @@ public sealed class NodeRunner(string script) : IWasiHost
         args.Add("--");
         args.AddRange(run.Args.Skip(1));
         var command = ProcessGroup.Command("node", args);
-        using var timeout = new CancellationTokenSource(run.Timeout + (WasiThreadsHost.IsThreadsModule(run.WasmPath) ? TimeSpan.FromSeconds(5) : TimeSpan.Zero));
+        using var timeout = new CancellationTokenSource(run.Timeout + (WasmImports.IsThreadsModule(run.WasmPath) ? TimeSpan.FromSeconds(5) : TimeSpan.Zero));
         try
         {
             if (run.InheritStdio)

@@ -32,7 +32,7 @@ public sealed record PythonInstall(string WasmPath, string HostPrefix, string Gu
     public string WasmtimeCommand()
     {
         // A wasm32-wasi-threads build needs the CLI's threads proposal and wasi-threads (the CLI is not on this machine: untested).
-        var threads = File.Exists(WasmPath) && WasiThreadsHost.IsThreadsModule(WasmPath) ? "-W threads=y -S threads=y " : "";
+        var threads = File.Exists(WasmPath) && WasmImports.IsThreadsModule(WasmPath) ? "-W threads=y -S threads=y " : "";
         return HostPrefix.Length == 0
             ? $"wasmtime run {threads}{WasmPath}"
             : $"wasmtime run {threads}--dir {HostPrefix}::{GuestPrefix} --env PYTHONDONTWRITEBYTECODE=1 {WasmPath}";

@@ -36,7 +36,7 @@ public sealed class WasiRunner : IWasiHost
     {
         if (!File.Exists(run.WasmPath))
             throw new WasipyException($"{run.WasmPath} does not exist; build it first with `wasipy run <recipe>`");
-        if (WasiThreadsHost.IsThreadsModule(run.WasmPath)) return RunThreads(run);
+        if (WasmImports.IsThreadsModule(run.WasmPath)) return RunThreads(run);
         WasiResult? result = null;
         Exception? failure = null;
         var thread = new Thread(() =>
@@ -97,8 +97,8 @@ public sealed class WasiRunner : IWasiHost
         var engine = ThreadsEngine;
         using var module = LoadModule(run.WasmPath, engine, "-threads");
         using var stdio = new CapturedStdio(run);
-        using var stdout = stdio.Out is null ? null : new WasiThreadsHost.SharedOutput(stdio.Out);
-        using var stderr = stdio.Err is null ? null : new WasiThreadsHost.SharedOutput(stdio.Err);
+        using var stdout = stdio.Out is null ? null : new SharedOutput(stdio.Out);
+        using var stderr = stdio.Err is null ? null : new SharedOutput(stdio.Err);
         var result = WasiThreadsHost.Run(engine, module,
             () => Configure(run, stdio, w => w.WithStandardOutputCallback(stdout!.Write).WithStandardErrorCallback(stderr!.Write)), run.Timeout);
         stdout?.Dispose();   // flushed before it is read
@@ -164,7 +164,7 @@ public sealed class WasiRunner : IWasiHost
             {
                 if (_threadsEngine is null)
                 {
-                    using var config = WasiThreadsHost.EnableThreads(new Config().WithEpochInterruption(true).WithMaximumStackSize(2 * 1024 * 1024));
+                    using var config = SharedMemory.EnableThreads(new Config().WithEpochInterruption(true).WithMaximumStackSize(2 * 1024 * 1024));
                     _threadsEngine = new Engine(config);
                 }
                 return _threadsEngine;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
-using System.Runtime.InteropServices;
 using Wasmtime;
 using Module = Wasmtime.Module;
 
@@ -8,8 +6,8 @@ namespace Wasipy.Wasm;
 
 /// <summary>
 /// A wasi-threads host (https://github.com/WebAssembly/wasi-threads) on top of Wasmtime .NET 50, whose managed API
-/// has neither shared memories nor thread-spawn. Shared memory goes through the C API (P/Invoke on the same
-/// libwasmtime the package loads; the native handles come from the package's private fields).
+/// has neither shared memories nor thread-spawn. Shared memory goes through the C API (<see cref="SharedMemory"/>,
+/// which holds all the native interop).
 ///
 /// Model (as in the proposal and in `wasmtime run -S threads`): one shared memory per run; every guest thread is an
 /// OS thread (16 MiB native stack) with its own Store, its own WASI context and its own instance of the same Module
@@ -39,57 +37,6 @@ public static class WasiThreadsHost
     /// cancellation), the number of threads spawned, and how many could not be stopped.</summary>
     public sealed record Result(int ExitCode, string? Trap, TimeSpan Elapsed, int ThreadsSpawned, int Abandoned);
 
-    /// <summary>Whether the module is a wasi-threads module: it imports <c>wasi.thread-spawn</c>.</summary>
-    public static bool IsThreadsModule(Module module) =>
-        module.Imports.Any(i => i is FunctionImport && i.ModuleName == "wasi" && i.Name == "thread-spawn");
-
-    /// <summary>The same question asked of a file without compiling it: its import section names
-    /// <c>wasi.thread-spawn</c>. A file that is not a wasm module answers no (compiling it will say why).</summary>
-    public static bool IsThreadsModule(string wasmPath)
-    {
-        using var file = File.OpenRead(wasmPath);
-        using var reader = new BinaryReader(file);
-        uint Leb() { uint result = 0; var shift = 0; byte b; do { b = reader.ReadByte(); result |= (uint)(b & 0x7f) << shift; shift += 7; } while ((b & 0x80) != 0 && shift < 35); return result; }
-        string Name() => System.Text.Encoding.UTF8.GetString(reader.ReadBytes((int)Leb()));
-        try
-        {
-            if (reader.ReadUInt32() != 0x6d736100) return false;   // "\0asm"
-            reader.ReadUInt32();
-            while (file.Position < file.Length)
-            {
-                var id = reader.ReadByte();
-                var size = Leb();
-                if (id != 2) { file.Seek(size, SeekOrigin.Current); continue; }
-                for (var n = Leb(); n > 0; n--)
-                {
-                    var (module, name, kind) = (Name(), Name(), reader.ReadByte());
-                    if (kind == 0 && module == "wasi" && name == "thread-spawn") return true;
-                    switch (kind)
-                    {
-                        case 0: Leb(); break;                                                           // function: type index
-                        case 1: reader.ReadByte(); if ((reader.ReadByte() & 1) != 0) { Leb(); Leb(); } else Leb(); break;   // table
-                        case 2: if ((reader.ReadByte() & 1) != 0) { Leb(); Leb(); } else Leb(); break;  // memory limits
-                        case 3: reader.ReadBytes(2); break;                                             // global
-                        default: return false;
-                    }
-                }
-                return false;
-            }
-        }
-        catch (EndOfStreamException) { }
-        return false;
-    }
-
-    /// <summary>Turns on the threads proposal and shared memories (the latter only through the C API).
-    /// Call before <c>new Engine(config)</c>, which consumes the config.</summary>
-    public static Config EnableThreads(Config config)
-    {
-        config.WithWasmThreads(true);
-        Native.wasmtime_config_shared_memory_set(Handle(config, "handle"), true);
-        GC.KeepAlive(config);
-        return config;
-    }
-
     /// <summary>Runs a wasi-threads command module to its end (see the class comment). <paramref name="wasi"/> is
     /// called once per guest thread, on that thread, and must give the same args/env/preopens each time. Output files:
     /// each call opens its own stdout/stderr, and Wasmtime opens WASI output files truncating at offset 0, so threads
@@ -101,23 +48,12 @@ public static class WasiThreadsHost
         return run.Execute(timeout, cancel);
     }
 
-    /// <summary>A file that every thread's stdout (or stderr) appends to through one FileStream, so that writes
-    /// from several WASI contexts interleave instead of clobbering each other. Use
-    /// <c>config.WithStandardOutputCallback(shared.Write)</c> in the factory.</summary>
-    public sealed class SharedOutput(string path) : IDisposable
-    {
-        private readonly FileStream _file = new(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
-        private readonly Lock _lock = new();
-        public void Write(ReadOnlySpan<byte> data) { lock (_lock) _file.Write(data); }   // flushed on Dispose
-        public void Dispose() { lock (_lock) _file.Dispose(); }
-    }
-
     private sealed class ThreadsRun : IDisposable
     {
         private readonly Engine _engine;
         private readonly Module _module;
         private readonly Func<WasiConfiguration> _wasi;
-        private readonly IntPtr _memory;               // wasmtime_sharedmemory_t*, owned; every linker holds a clone
+        private readonly SharedMemory _memory;         // owned; every linker holds a clone
         private readonly MemoryImport _memoryImport;
         private readonly ManualResetEventSlim _ended = new();
         private readonly List<Thread> _threads = [];
@@ -137,16 +73,8 @@ public static class WasiThreadsHost
             _memoryImport = module.Imports.OfType<MemoryImport>().SingleOrDefault(i => i.ModuleName == "env" && i.Name == "memory")
                 ?? throw new WasmtimeException("a wasi-threads module must import its shared memory as env.memory");
             if (_memoryImport.Maximum is null) throw new WasmtimeException("env.memory is shared and so needs a maximum");
-            var error = Native.wasmtime_memorytype_new((ulong)_memoryImport.Minimum, true, (ulong)_memoryImport.Maximum.Value,
-                _memoryImport.Is64Bit, shared: true, pageSizeLog2: 16, out var type);
-            Native.Check(error);
-            try
-            {
-                Native.Check(Native.wasmtime_sharedmemory_new(Handle(engine, "handle"), type, out _memory));
-                GC.KeepAlive(engine);
-            }
-            finally { Native.wasm_memorytype_delete(type); }
-            _descriptors = new WasiDescriptorServer(engine, module, _memoryImport, wasi, (linker, store) => DefineSharedMemory(linker, store, _memory));
+            _memory = new SharedMemory(engine, _memoryImport);
+            _descriptors = new WasiDescriptorServer(engine, module, _memoryImport, wasi, (linker, store) => _memory.DefineIn(linker, store));
         }
 
         private readonly WasiDescriptorServer _descriptors;
@@ -155,7 +83,7 @@ public static class WasiThreadsHost
         /// subscriptions are 48 bytes each at the first argument, their count the third, the tag at byte 8.</summary>
         private bool PollWaitsOnDescriptor(ValueBox[] arguments)
         {
-            var data = Native.wasmtime_sharedmemory_data(_memory);
+            var data = _memory.Data;
             var (subscriptions, count) = ((uint)arguments[0].AsInt32(), (uint)arguments[2].AsInt32());
             for (uint i = 0; i < count; i++)
                 if (Marshal.ReadByte(data, checked((int)(subscriptions + i * 48 + 8))) != 0) return true;
@@ -242,11 +170,11 @@ public static class WasiThreadsHost
                 // This thread's own WASI context, reached through the proxy module for the calls that stay here.
                 using var own = new Linker(_engine);
                 own.DefineWasi();
-                DefineSharedMemory(own, store, _memory);
+                _memory.DefineIn(own, store);
                 var local = own.Instantiate(store, _descriptors.Proxy);
                 using var linker = new Linker(_engine);
                 linker.DefineWasi();
-                DefineSharedMemory(linker, store, _memory);
+                _memory.DefineIn(linker, store);
                 DefineDescriptorCalls(linker, store, local);
                 linker.DefineFunction("wasi", "thread-spawn", (Func<int, int>)Spawn);
                 // The deadline above is set before this check, and StopAll sets _stopping before it bumps the epoch:
@@ -295,7 +223,7 @@ public static class WasiThreadsHost
                     // Still alive: parked in memory.atomic.wait (or in a host call). Wake every waiter; woken threads
                     // loop back to an epoch check and stop. The sweep costs ~34 ns a word, so it backs off.
                     notifier ??= new Notifier(_engine, _memoryImport, _memory);
-                    var bytes = Native.wasmtime_sharedmemory_data_size(_memory);
+                    var bytes = _memory.Size;
                     var sweep = Stopwatch.StartNew();
                     notifier.NotifyAll(bytes);
                     _log?.Invoke($"{alive.Length} thread(s) alive after {clock.ElapsedMilliseconds} ms: notify sweep over {bytes >> 20} MiB took {sweep.ElapsedMilliseconds} ms");
@@ -309,108 +237,9 @@ public static class WasiThreadsHost
         public void Dispose()
         {
             _descriptors.Dispose();
-            Native.wasmtime_sharedmemory_delete(_memory);
+            _memory.Dispose();
         }
     }
-
-    /// <summary>Wakes every waiter on the shared memory: an instance of a small module importing the same memory
-    /// runs <c>memory.atomic.notify</c> on each 4-byte-aligned address (15-35 ns a word: 0.25-0.55 s for 60 MiB,
-    /// 1 ms for the 256 KiB of a small test, measured here).</summary>
-    private sealed class Notifier : IDisposable
-    {
-        private readonly Store _store;
-        private readonly Module _module;
-        private readonly Action<int> _notifyAll;
-
-        public Notifier(Engine engine, MemoryImport memory, IntPtr sharedMemory)
-        {
-            _module = Module.FromText(engine, "wasi-threads-notifier", $$"""
-                (module
-                  (import "env" "memory" (memory {{memory.Minimum}} {{memory.Maximum}} shared))
-                  (func (export "notify_all") (param $words i32) (local $addr i32)
-                    (loop $next
-                      (if (local.get $words) (then
-                        (drop (memory.atomic.notify (local.get $addr) (i32.const -1)))
-                        (local.set $addr (i32.add (local.get $addr) (i32.const 4)))
-                        (local.set $words (i32.sub (local.get $words) (i32.const 1)))
-                        (br $next))))))
-                """);
-            _store = new Store(engine);
-            _store.SetEpochDeadline(1UL << 40);   // the run's epoch bump must not stop the notifier
-            using var linker = new Linker(engine);
-            DefineSharedMemory(linker, _store, sharedMemory);
-            _notifyAll = linker.Instantiate(_store, _module).GetAction<int>("notify_all")!;
-        }
-
-        public void NotifyAll(nuint bytes) => _notifyAll((int)Math.Min((ulong)bytes / 4, int.MaxValue));
-
-        public void Dispose() { _store.Dispose(); _module.Dispose(); }
-    }
-
-    /// <summary>Defines env.memory in the linker as the run's shared memory (the linker keeps its own clone).</summary>
-    private static void DefineSharedMemory(Linker linker, Store store, IntPtr sharedMemory)
-    {
-        var item = new Native.Extern { Kind = Native.ExternSharedMemory, SharedMemory = sharedMemory };
-        var context = (IntPtr)typeof(Store).GetField("contextHandle", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(store)!;
-        var error = Native.wasmtime_linker_define(Handle(linker, "handle"), context, "env", 3, "memory", 6, ref item);
-        GC.KeepAlive(linker);
-        GC.KeepAlive(store);
-        Native.Check(error);
-    }
-
-    private static IntPtr Handle(object owner, string field) =>
-        ((SafeHandle)owner.GetType().GetField(field, BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(owner)!)
-        .DangerousGetHandle();
 
     private sealed class StoppedException() : Exception("stopped: another thread ended the run");
-
-    /// <summary>The C API pieces the managed API lacks (wasmtime 50 headers: config.h, memory.h, sharedmemory.h,
-    /// extern.h, linker.h, error.h).</summary>
-    private static class Native
-    {
-        private const string Lib = "wasmtime";
-        public const byte ExternSharedMemory = 4;      // WASMTIME_EXTERN_SHAREDMEMORY
-
-        /// <summary>wasmtime_extern_t: a kind byte, then an 8-aligned union of 24 bytes (func/table/memory/global
-        /// are {u64 store_id; size_t; [u32]}; sharedmemory is a pointer).</summary>
-        [StructLayout(LayoutKind.Explicit, Size = 32)]
-        public struct Extern
-        {
-            [FieldOffset(0)] public byte Kind;
-            [FieldOffset(8)] public IntPtr SharedMemory;
-        }
-
-        [DllImport(Lib)] public static extern void wasmtime_config_shared_memory_set(IntPtr config, [MarshalAs(UnmanagedType.U1)] bool enable);
-
-        // wasmtime_error_t *wasmtime_memorytype_new(uint64_t min, bool max_present, uint64_t max, bool is_64,
-        //     bool shared, uint8_t page_size_log2, wasm_memorytype_t **ret);
-        [DllImport(Lib)]
-        public static extern IntPtr wasmtime_memorytype_new(ulong min, [MarshalAs(UnmanagedType.U1)] bool maxPresent, ulong max,
-            [MarshalAs(UnmanagedType.U1)] bool is64, [MarshalAs(UnmanagedType.U1)] bool shared, byte pageSizeLog2, out IntPtr ret);
-
-        [DllImport(Lib)] public static extern void wasm_memorytype_delete(IntPtr type);
-        [DllImport(Lib)] public static extern IntPtr wasmtime_sharedmemory_new(IntPtr engine, IntPtr type, out IntPtr ret);
-        [DllImport(Lib)] public static extern void wasmtime_sharedmemory_delete(IntPtr memory);
-        [DllImport(Lib)] public static extern nuint wasmtime_sharedmemory_data_size(IntPtr memory);
-        [DllImport(Lib)] public static extern IntPtr wasmtime_sharedmemory_data(IntPtr memory);
-
-        [DllImport(Lib)]
-        public static extern IntPtr wasmtime_linker_define(IntPtr linker, IntPtr context, string module, nuint moduleLen,
-            string name, nuint nameLen, ref Extern item);
-
-        [StructLayout(LayoutKind.Sequential)] private struct ByteVec { public nuint Size; public IntPtr Data; }
-        [DllImport(Lib)] private static extern void wasmtime_error_message(IntPtr error, out ByteVec message);
-        [DllImport(Lib)] private static extern void wasm_byte_vec_delete(ref ByteVec vec);
-        [DllImport(Lib)] private static extern void wasmtime_error_delete(IntPtr error);
-
-        public static void Check(IntPtr error)
-        {
-            if (error == IntPtr.Zero) return;
-            wasmtime_error_message(error, out var vec);
-            var message = Marshal.PtrToStringUTF8(vec.Data, (int)vec.Size);
-            wasm_byte_vec_delete(ref vec);
-            wasmtime_error_delete(error);
-            throw new WasmtimeException(message);
-        }
-    }
 }
