@@ -8,7 +8,7 @@ namespace Wasipy.Pipeline;
 public static class SourcePreparer
 {
     /// <summary>Fetches, unpacks and patches the unit's source; returns the source's date (SOURCE_DATE_EPOCH), if it has one.</summary>
-    public static async Task<long?> PrepareAsync(UnitSource source, SourceFetcher fetcher, BuildSession session, StepLog log, CancellationToken cancellation)
+    public static async Task<long?> PrepareAsync(UnitSource source, SourceFetcher fetcher, ArchiveDates dates, BuildSession session, StepLog log, CancellationToken cancellation)
     {
         long? date = null;
         if (source.Git is { } git)
@@ -28,7 +28,7 @@ public static class SourcePreparer
         {
             var archive = await fetcher.FetchAsync(source.Request, cancellation);
             log.WriteLine($"extracting {archive} to {source.Directory}");
-            date = SourceDate.Extract(archive, source.Directory, source.Request.AcceptedHashes);
+            date = dates.Extract(archive, source.Directory, source.Request.AcceptedHashes);
         }
         await PatchApplier.ApplyAsync(source.Patches, source.Directory, log, cancellation);
         return date;

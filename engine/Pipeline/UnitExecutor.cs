@@ -201,7 +201,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         // the action that fetches it says (once it has it). It is not in the key: the sources it comes from are. A
         // value the user set is kept.
         var date = unit.Source is { } source
-            ? await SourcePreparer.PrepareAsync(source, services.Fetcher(log.WriteLine), session, log, cancellation)
+            ? await SourcePreparer.PrepareAsync(source, services.Fetcher(log.WriteLine), services.ArchiveDates, session, log, cancellation)
             : _planned.Where(u => u.Enabled && u.Action is not null)
                 .Select(u => u.Action!.SourceDate(new ActionContext(session, u, services))).FirstOrDefault(d => d is not null);
         var environment = unit.Environment;

@@ -19,7 +19,7 @@ public static class ProcessGroup
     private static readonly ConcurrentDictionary<int, ProcessTracking> Running = new();
 
     /// <summary>How long a group has, after SIGTERM, before SIGKILL.</summary>
-    public static TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(5);
+    public static TimeSpan Grace { get; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long the output may stay open once every tracked process is gone, before wasipy stops reading it.</summary>
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(3);

@@ -11,19 +11,6 @@ namespace Wasipy.Sources;
 public static class SourceDate
 {
     public const string Variable = "SOURCE_DATE_EPOCH";
-    private static readonly ConcurrentDictionary<string, long> Archives = new();
-
-    /// <summary>Seconds since 1970 of the archive's newest entry (read once per archive and process, unless it was
-    /// just unpacked: see <see cref="Extract"/>).</summary>
-    public static long OfArchive(string archive) =>
-        Archives.GetOrAdd(Key(archive), _ => ArchiveExtractor.NewestEntryTime(archive).ToUnixTimeSeconds());
-
-    /// <summary>Unpacks the archive (<see cref="ArchiveExtractor.Extract"/>) and returns its date, which unpacking
-    /// learns on the way, remembered for <see cref="OfArchive"/>.</summary>
-    public static long Extract(string archive, string destination, IReadOnlySet<string>? acceptedSha256) =>
-        Archives[Key(archive)] = ArchiveExtractor.Extract(archive, destination, acceptedSha256).ToUnixTimeSeconds();
-
-    private static string Key(string archive) => Path.GetFullPath(archive) + "@" + File.GetLastWriteTimeUtc(archive).Ticks;
 
     /// <summary>The commit time of the checkout in <paramref name="directory"/>.</summary>
     public static async Task<long?> OfGitCheckoutAsync(string directory, CancellationToken cancellation)
@@ -32,4 +19,22 @@ public static class SourceDate
         var (exit, output) = await ShellRunner.CaptureAsync("git log -1 --format=%ct HEAD", directory, cancellation);
         return exit == 0 && long.TryParse(output.Trim(), out var seconds) ? seconds : null;
     }
+}
+
+/// <summary>The dates of the archives one run has read: each is read once (a run's steps all ask for the build
+/// source's), or learnt while unpacking it.</summary>
+public sealed class ArchiveDates
+{
+    private readonly ConcurrentDictionary<string, long> _known = new();
+
+    /// <summary>Seconds since 1970 of the archive's newest entry.</summary>
+    public long Of(string archive) =>
+        _known.GetOrAdd(Key(archive), _ => ArchiveExtractor.NewestEntryTime(archive).ToUnixTimeSeconds());
+
+    /// <summary>Unpacks the archive (<see cref="ArchiveExtractor.Extract"/>) and returns its date, which unpacking
+    /// learns on the way.</summary>
+    public long Extract(string archive, string destination, IReadOnlySet<string>? acceptedSha256) =>
+        _known[Key(archive)] = ArchiveExtractor.Extract(archive, destination, acceptedSha256).ToUnixTimeSeconds();
+
+    private static string Key(string archive) => Path.GetFullPath(archive) + "@" + File.GetLastWriteTimeUtc(archive).Ticks;
 }

@@ -26,6 +26,9 @@ public sealed class ActionServices(BuildSession session, HttpClient? http = null
 
     public WasiRunner Wasi => _wasi ??= new WasiRunner(session.Dirs.ModuleCache);
 
+    /// <summary>The dates of the archives this run reads (SOURCE_DATE_EPOCH).</summary>
+    public Sources.ArchiveDates ArchiveDates { get; } = new();
+
     public void Dispose()
     {
         _wasi?.Dispose();

@@ -31,7 +31,7 @@ public sealed class FetchAction : IBuiltinAction
 
     /// <summary>The archive's newest entry, once it is in the download cache; a local checkout gives none.</summary>
     public long? SourceDate(ActionContext c) =>
-        CPythonSource.Local(c.Session) is null && File.Exists(CPythonSource.ArchivePath(c.Session)) ? Sources.SourceDate.OfArchive(CPythonSource.ArchivePath(c.Session)) : null;
+        CPythonSource.Local(c.Session) is null && File.Exists(CPythonSource.ArchivePath(c.Session)) ? c.Services.ArchiveDates.Of(CPythonSource.ArchivePath(c.Session)) : null;
 
     public async Task RunAsync(ActionContext c, StepLog log, CancellationToken cancellation)
     {
@@ -59,7 +59,7 @@ public sealed class ExtractAction : IBuiltinAction
         else
         {
             log.WriteLine($"extracting {CPythonSource.ArchivePath(c.Session)} to {to}");
-            SourceDate.Extract(CPythonSource.ArchivePath(c.Session), to, CPythonSource.Request(c.Session).AcceptedHashes);
+            c.Services.ArchiveDates.Extract(CPythonSource.ArchivePath(c.Session), to, CPythonSource.Request(c.Session).AcceptedHashes);
         }
         return Task.CompletedTask;
     }
