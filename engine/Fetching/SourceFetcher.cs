@@ -9,46 +9,6 @@ using Wasipy.Sources;
 namespace Wasipy.Fetching;
 
 /// <summary>
-/// What to fetch: urls in order (primary, then mirrors), the expected sha256, and the cache file name.
-/// A url may carry its own hash as a fragment (<c>...#sha256=HEX</c>) when that mirror serves a repacked but
-/// equivalent archive (e.g. a Debian .orig tarball); the file is then accepted with that hash.
-/// </summary>
-public sealed record FetchRequest(IReadOnlyList<string> Urls, string Sha256, string FileName)
-{
-    /// <summary>The recipe's stated size in bytes (source.size): a download larger than this is refused.</summary>
-    public long? Size { get; init; }
-
-    private const string Marker = Recipes.SourceSpec.HashMarker;
-
-    /// <summary>The url without a #sha256= fragment.</summary>
-    public static string Location(string url) => Recipes.SourceSpec.Location(url);
-
-    /// <summary>The hash a file from this url must have.</summary>
-    public string ExpectedFor(string url) => url.Contains(Marker) ? url[(url.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)..] : Sha256;
-
-    /// <summary>Every hash an archive of this source may have (a cached or mirrored file must have one of them).</summary>
-    public IReadOnlySet<string> AcceptedHashes => Urls.Select(ExpectedFor).Append(Sha256).ToHashSet();
-}
-
-/// <summary>
-/// How hard to retry one url before moving on to the next (0: one try), how long a silent server is waited for, how
-/// long one attempt may take in all, and how many bytes one source may have.
-/// </summary>
-public sealed record RetrySettings(int MaxRetryAttempts, TimeSpan BaseDelay)
-{
-    public static RetrySettings Default { get; } = new(4, TimeSpan.FromSeconds(1));
-
-    /// <summary>No byte for this long (before the headers or in the body) fails the attempt, which is retried.</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>One attempt that takes longer than this in all (a server that trickles) fails that url; not retried.</summary>
-    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(900);
-
-    /// <summary>A source larger than this (unless the recipe states a smaller size) is cut off and that url fails.</summary>
-    public long MaxBytes { get; init; } = 1L << 30;
-}
-
-/// <summary>
 /// Gets a source archive into the download cache, verified by sha256: a cached file with the right hash is used
 /// without network; then local mirror folders (by file name); then each url in turn, with retries and
 /// exponential backoff for transient failures. A file with the wrong hash is never left in the cache. Every copy
@@ -145,7 +105,7 @@ public sealed class SourceFetcher
             if (FileKinds.Of(candidate) == FileKind.Missing) continue;
             try
             {
-                var result = await CopyVerifiedAsync(OpenRegularFile(candidate), request.AcceptedHashes, target, limit, ct: cancellation);
+                var result = await CopyVerifiedAsync(LocalArchive.Open(candidate), request.AcceptedHashes, target, limit, ct: cancellation);
                 if (result is null)
                 {
                     _log($"copied {candidate} from mirror folder (sha256 ok)");
@@ -217,7 +177,7 @@ public sealed class SourceFetcher
         var uri = new Uri(FetchRequest.Location(url));
         IReadOnlySet<string> request = new HashSet<string> { sha256 };
         if (uri.IsFile)
-            return await CopyVerifiedAsync(OpenRegularFile(uri.LocalPath), request, target, limit, ct: ct);
+            return await CopyVerifiedAsync(LocalArchive.Open(uri.LocalPath), request, target, limit, ct: ct);
         if (uri.Scheme == AptSource.Scheme)
             return await CopyVerifiedAsync(await AptSource.DownloadAsync(uri, ct), request, target, limit, ct: ct);
         if (uri.Scheme is not ("http" or "https"))
@@ -279,32 +239,6 @@ public sealed class SourceFetcher
 
     private static bool IsAllowedRedirect(Uri from, Uri to) =>
         to.Scheme is "http" or "https" && !(from.Scheme == "https" && to.Scheme == "http");
-
-    private static readonly string[] KernelFolders = ["/proc/", "/sys/"];
-
-    /// <summary>
-    /// Opens a regular file for reading; a FIFO (whose open would wait for a writer), a device, a socket or a folder
-    /// is refused without being opened, also behind a symbolic link.
-    /// </summary>
-    private static FileStream OpenRegularFile(string path)
-    {
-        var kind = FileKinds.Of(path);
-        var real = path;
-        if (kind == FileKind.SymbolicLink)
-        {
-            real = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
-            kind = FileKinds.Of(real);
-        }
-        if (kind == FileKind.File && KernelFolders.Any(k => Path.GetFullPath(real).StartsWith(k, StringComparison.Ordinal)))
-            throw new PermanentDownloadException($"{path} is under {string.Join(", ", KernelFolders)}, where files are the kernel's (a read may never end); wasipy does not read it");
-        return kind switch
-        {
-            FileKind.File => new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous),
-            FileKind.Missing => throw new PermanentDownloadException($"no such file {path}"),
-            FileKind.Directory => throw new PermanentDownloadException($"{path} is a folder, not an archive"),
-            _ => throw new PermanentDownloadException($"{path} is a FIFO, device or socket, not an archive; wasipy does not read it"),
-        };
-    }
 
     /// <summary>One network wait, ended by Polly's timeout strategy when no byte comes for the idle time.</summary>
     private async Task<T> Idle<T>(Func<CancellationToken, Task<T>> wait, string where, CancellationToken ct)
@@ -370,9 +304,3 @@ public sealed class SourceFetcher
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
     }
 }
-
-/// <summary>A failure worth retrying (5xx, 408, 429).</summary>
-public sealed class TransientDownloadException(string message) : Exception(message);
-
-/// <summary>A failure that retrying will not fix (404, missing file).</summary>
-public sealed class PermanentDownloadException(string message) : Exception(message);

@@ -1,7 +1,7 @@
 using Wasipy.Recipes;
 using Wasipy.Wasm;
 
-namespace Wasipy.Pipeline;
+namespace Wasipy.Pipeline.Actions;
 
 /// <summary>Runs the built interpreter: sys.version must start with the recipe's version and every listed module must import.</summary>
 public static class SmokeTest
