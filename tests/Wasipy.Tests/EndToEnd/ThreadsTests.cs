@@ -65,13 +65,14 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
         const string deadlock = """
             import threading
             a, b = threading.Lock(), threading.Lock()
+            both = threading.Barrier(2)       # each thread holds its first lock before it asks for the other's
             def one():
                 with a:
-                    threading.Event().wait(0.2)
+                    both.wait()
                     with b: pass
             def two():
                 with b:
-                    threading.Event().wait(0.2)
+                    both.wait()
                     with a: pass
             ts = [threading.Thread(target=one), threading.Thread(target=two)]
             for t in ts: t.start()
