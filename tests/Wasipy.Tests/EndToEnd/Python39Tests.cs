@@ -15,7 +15,7 @@ public class Python39Tests(CPythonBuilds builds, ITestOutputHelper output)
 {
     private static readonly string Recipe = CPythonBuilds.Recipe("3.9.yaml");
 
-    [Fact]
+    [FullTierFact]
     public async Task The_39_recipe_ports_cpython_to_wasi_and_the_interpreter_runs_its_stdlib()
     {
         var (session, python, _) = await builds.BuildAsync(Recipe, output);
@@ -48,7 +48,7 @@ public class Python39Tests(CPythonBuilds builds, ITestOutputHelper output)
         Assert.Equal("OSError", popen.Stdout.Trim());
     }
 
-    [Fact]
+    [FullTierFact]
     public async Task Wasipy_test_runs_39s_own_tests_under_unittest_with_its_expected_failures()
     {
         await builds.BuildAsync(Recipe, output);

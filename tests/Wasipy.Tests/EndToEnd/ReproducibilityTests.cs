@@ -9,7 +9,7 @@ namespace Wasipy.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public class ReproducibilityTests(CPythonBuilds builds, ITestOutputHelper output)
 {
-    [Fact]
+    [FullTierFact]
     public async Task The_packed_313_build_rebuilt_in_a_scratch_folder_is_byte_identical()
     {
         var (session, python, _) = await builds.BuildAsync("3.13.yaml", output);

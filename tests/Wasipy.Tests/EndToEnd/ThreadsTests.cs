@@ -42,7 +42,7 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
         print(len(results), squares[-1], sys.thread_info.name, 'wasi-threads' in sys.version)
         """;
 
-    [Fact]
+    [FullTierFact]
     public async Task Four_threads_hand_work_through_queues_under_both_hosts_and_the_build_says_it_has_threads()
     {
         var built = await BuildAsync();
@@ -58,7 +58,7 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [FullTierFact]
     public async Task A_deadlock_between_threads_ends_at_the_time_limit_with_a_message_under_both_hosts()
     {
         var built = await BuildAsync();
@@ -88,7 +88,7 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [FullTierFact]
     public async Task A_thread_that_aborts_or_exits_ends_the_whole_run_while_the_main_thread_waits()
     {
         var built = await BuildAsync();
@@ -127,7 +127,7 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
         print(open('/data/from-thread.txt').read(), sorted(open('/data/log.txt').read().split('\n')[:-1]))
         """;
 
-    [Fact]
+    [FullTierFact]
     public async Task Under_the_engines_runner_every_thread_uses_one_table_of_open_files()
     {
         var built = await BuildAsync();
@@ -142,7 +142,7 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
         Assert.Equal("['hello']\nwritten by a thread ['from 0', 'from 1', 'from 2', 'from 3']", result.Stdout.Trim());
     }
 
-    [Fact]
+    [FullTierFact]
     public async Task Under_Node_a_file_opened_in_one_thread_is_a_clear_error_in_another_never_a_hang()
     {
         var built = await BuildAsync();
@@ -160,7 +160,7 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
         Assert.Contains("OSError", result.Stderr);        // and logging's handler fails in the threads, with a traceback
     }
 
-    [Fact]
+    [FullTierFact]
     public async Task C_extension_packages_build_for_the_threads_build_and_run_in_threads_under_both_hosts()
     {
         var built = await BuildAsync("--with", "pyyaml,markupsafe,jinja2");
@@ -183,7 +183,7 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [FullTierFact]
     public async Task The_regression_tests_for_threads_run_with_the_build_tree_interpreter()
     {
         await BuildAsync();
