@@ -120,10 +120,8 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
 
     private void WriteResults(IReadOnlyList<TestOutcome> outcomes, TimeSpan timeout, int jobs)
     {
-        var folder = Path.Combine(session.Config.Root, "results");
-        Directory.CreateDirectory(folder);
-        // A variant's results are its own (results/3.13.15-threads.json), as its build folder is.
-        var path = Path.Combine(folder, session.Recipe.Version + (session.Recipe.Variant is { } v ? "-" + v : "") + ".json");
+        var path = ResultsPath(session.Config.Root, session.Recipe.Version, session.Recipe.Variant, runtime);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var counts = Enum.GetValues<TestStatus>().ToDictionary(s => Key(s), s => outcomes.Count(o => o.Status == s));
         File.WriteAllText(path, JsonSerializer.Serialize(new
         {
@@ -138,6 +136,11 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
         }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
         output.WriteLine($"regrtest: wrote {path}");
     }
+
+    /// <summary>results/X.Y.Z.json for the engine's runner. A variant's results are its own (results/3.13.15-threads.json),
+    /// as its build folder is, and so are another host's (results/3.13.15-node.json, results/3.13.15-threads-node.json).</summary>
+    internal static string ResultsPath(string root, string version, string? variant, string runtime) =>
+        Path.Combine(root, "results", version + (variant is { } v ? "-" + v : "") + (runtime == WasiHosts.Wasmtime ? "" : "-" + runtime) + ".json");
 
     private static string Key(TestStatus status) => status switch
     {

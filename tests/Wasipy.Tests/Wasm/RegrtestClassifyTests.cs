@@ -54,4 +54,14 @@ public class RegrtestClassifyTests
             RegrtestRunner.FirstError(new WasiResult(1, "test_x failed\n", "Traceback...\nModuleNotFoundError: No module named '_testcapi'\n", null)));
         Assert.Equal("trap: wasm trap: unreachable", RegrtestRunner.FirstError(new WasiResult(128, "", "", "wasm trap: unreachable\nmore")));
     }
+
+    [Theory]
+    [InlineData("3.13.15", null, "wasmtime", "3.13.15.json")]
+    [InlineData("3.13.15", "threads", "wasmtime", "3.13.15-threads.json")]
+    [InlineData("3.13.15", null, "node", "3.13.15-node.json")]
+    [InlineData("3.13.15", "threads", "node", "3.13.15-threads-node.json")]
+    public void Each_host_and_variant_has_a_results_table_of_its_own(string version, string? variant, string runtime, string file)
+    {
+        Assert.Equal(Path.Combine("/p", "results", file), RegrtestRunner.ResultsPath("/p", version, variant, runtime));
+    }
 }
