@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the wasm32-wasi build environment from Debian packages:
-#   clang-16, lld-16, libclang-rt-16-dev-wasm32 (bookworm), wasi-libc (trixie), host build deps.
+#   clang-16, lld-16, libclang-rt-16-dev-wasm32 (bookworm), wasi-libc (trixie), host build deps;
+#   with --llvm-19 also clang-19, lld-19 and their wasm32 runtime and libc++ (bookworm).
 # Extra apt sources (trixie, deb-src) are derived from the machine's existing apt configuration,
 # so no registry host is written here. Safe to run more than once.
 set -euo pipefail
@@ -63,6 +64,10 @@ apt-get install -y -q --no-install-recommends \
   build-essential pkg-config dpkg-dev ca-certificates xz-utils \
   zlib1g-dev libffi-dev libssl-dev libbz2-dev liblzma-dev libsqlite3-dev
 apt-get install -y -q --no-install-recommends -t trixie wasi-libc
+# The debian-llvm19 toolchain (wasipy.yaml) asks for LLVM 19 too: the same release's clang-19, lld-19 and wasm32 runtime.
+if [ "${1:-}" = "--llvm-19" ]; then
+  apt-get install -y -q --no-install-recommends clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
+fi
 
 # Wizer (snapshot builds), pinned, from the npm registry: its package ships a Linux binary.
 WIZER_VERSION=11.0.3
