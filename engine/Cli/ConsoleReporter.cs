@@ -37,6 +37,7 @@ public sealed class ConsoleReporter(TextWriter output, bool interactive) : IStep
             StepStatus.Done => "done  ",
             StepStatus.Skipped => "skipped",
             StepStatus.OptionalFailed => "FAILED (optional: left out)",
+            StepStatus.Restored => $"restored ({outcome.From})",
             _ => "FAILED",
         };
         var reason = outcome.Reason.Length > 0 ? $"  ({outcome.Reason})" : "";

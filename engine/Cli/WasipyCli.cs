@@ -14,7 +14,7 @@ public static class WasipyCli
         var root = new RootCommand("wasipy: build CPython for WebAssembly (wasm32-wasi) from declarative recipes")
         {
             RunCommand.Create(c), PlanCommand.Create(c), PlanCommand.Why(c), VerifyCommand.Create(c), RecipeCommands.Lint(c),
-            ExecCommand.Create(c), TestCommand.Create(c), RecipeCommands.New(c), RecipeCommands.Matrix(c), RecipeCommands.Schema(c),
+            ExecCommand.Create(c), TestCommand.Create(c), RecipeCommands.New(c), RecipeCommands.Matrix(c), RecipeCommands.Schema(c), CacheCommand.Create(c),
             c.Options.Verbose,
         };
         var parsed = root.Parse(args);

@@ -11,16 +11,22 @@ using Polly.Retry;
 namespace Wasipy.Pipeline;
 
 /// <summary>A unit's key and whether the cache already holds its result, with the reason when it does not.</summary>
-public sealed record UnitState(BuildUnit Unit, CacheKey Key, bool Fresh, string Reason);
+public sealed record UnitState(BuildUnit Unit, CacheKey Key, bool Fresh, string Reason)
+{
+    /// <summary>Where a stale unit would be restored from instead of run ("local", "remote URL"), if anywhere.</summary>
+    public string? RestoreFrom { get; init; }
+}
 
 /// <summary>
 /// The one executor for every build unit (pipeline steps, C libraries, packages): for each unit in order it
 /// computes the key once, decides fresh or stale, runs what is stale under its lock with its log, checks the
 /// outputs and stamps. <see cref="PlanAsync"/> uses the same key code without running anything.
 /// </summary>
-public sealed class UnitExecutor(BuildSession session, ActionServices services, IStepReporter reporter)
+public sealed class UnitExecutor(BuildSession session, ActionServices services, IStepReporter reporter, UnitCache? unitCache = null)
 {
     private readonly Dictionary<string, string> _fingerprints = new();
+    /// <summary>Each unit's address in the shared unit cache (its key without the checkout's path).</summary>
+    private readonly Dictionary<string, string> _addresses = new();
     private IReadOnlyDictionary<string, CacheKey> _keys = new Dictionary<string, CacheKey>();
     private IReadOnlyList<BuildUnit> _planned = [];
 
@@ -39,6 +45,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                 if (!unit.Enabled)
                 {
                     keys[unit.Id] = Skipped(unit, keys);   // a later unit may still name it in `needs`
+                    _addresses[unit.Id] = CacheAddress.Marker("skipped", unit.Needs.Select(n => _addresses.GetValueOrDefault(n, n)));
                     Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Skipped, TimeSpan.Zero, "", unit.LogPath));
                     continue;
                 }
@@ -56,6 +63,15 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                 var cache = new StepCache(unit.StampDir);
                 cache.Invalidate(unit.StampName);
                 var clock = Stopwatch.StartNew();
+                var scopes = unitCache is null ? null : CacheScopes(unit);
+                if (scopes is not null && await RestoreAsync(unit, state.Key, scopes, cancellation) is { } from)
+                {
+                    cache.MarkDone(unit.StampName, state.Key);
+                    keys[unit.Id] = state.Key;
+                    Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Restored, clock.Elapsed, state.Key.Value, unit.LogPath) { Reason = state.Reason, From = from });
+                    continue;
+                }
+                var before = scopes?.Select(s => s.Whole ? ScopeState.Empty : ScopeState.Of(s.Path, cancellation)).ToList();
                 try
                 {
                     await RunOneAsync(unit, state.Key, cancellation);
@@ -69,6 +85,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                     {
                         AppendToLog(unit.LogPath, $"warning: optional {unit.Title} did not build, so what needs it is left out: {e.Message}");
                         keys[unit.Id] = new CacheKey("failed:" + state.Key.Value, state.Key.Components);
+                        _addresses[unit.Id] = CacheAddress.Marker("failed", [_addresses[unit.Id]]);
                         Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.OptionalFailed, clock.Elapsed, state.Key.Value, failure.LogPath));
                         continue;
                     }
@@ -85,6 +102,8 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                 }
                 cache.MarkDone(unit.StampName, key);
                 keys[unit.Id] = key;
+                if (scopes is not null && unitCache is not null)
+                    await unitCache.StoreAsync(_addresses[unit.Id], unit.Title, scopes, before!, session.Config.Root, line => AppendLine(unit.LogPath, line), cancellation);
                 Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Done, clock.Elapsed, key.Value, unit.LogPath) { Reason = state.Reason });
             }
         }
@@ -106,11 +125,14 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
             if (!unit.Enabled)
             {
                 keys[unit.Id] = Skipped(unit, keys);
+                _addresses[unit.Id] = CacheAddress.Marker("skipped", unit.Needs.Select(n => _addresses.GetValueOrDefault(n, n)));
                 states.Add(new UnitState(unit, keys[unit.Id], true, "skipped"));
                 continue;
             }
             var state = await StateAsync(unit, keys, cancellation);
             keys[unit.Id] = state.Key;
+            if (!state.Fresh && unitCache is not null && CacheScopes(unit) is not null)
+                state = state with { RestoreFrom = await unitCache.WhereAsync(_addresses[unit.Id], session.Config.Root, cancellation) };
             states.Add(state);
         }
         return states;
@@ -165,7 +187,31 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         foreach (var command in unit.Fingerprint)
             key.Add($"fingerprint {command}", await FingerprintAsync(command, cancellation));
         unit.Action?.AddToKey(new ActionContext(session, unit, services) { Cancellation = cancellation }, key);
-        return key.Build();
+        var built = key.Build();
+        _addresses[unit.Id] = CacheAddress.Of(built.Components, session.Config.Root, _addresses);
+        return built;
+    }
+
+    /// <summary>The folders the unit cache keeps this unit's outputs in (<see cref="CacheScope.For"/>), or null when it is
+    /// not cached: it declares no outputs, one outside the build, library and download folders, or its action says so.</summary>
+    private IReadOnlyList<CacheScope>? CacheScopes(BuildUnit unit) =>
+        unit.Action is { Cacheable: false } ? null
+            : CacheScope.For(unit.WorkingDirectory, AllOutputs(unit), [session.Dirs.Build, session.Dirs.Libs, session.Dirs.Downloads]);
+
+    /// <summary>Restores a stale unit from the unit cache, under the unit's lock and log; where from, or null to build it.</summary>
+    private async Task<string?> RestoreAsync(BuildUnit unit, CacheKey key, IReadOnlyList<CacheScope> scopes, CancellationToken cancellation)
+    {
+        var staging = Path.Combine(session.Dirs.Build, ".wasipy", "restore", unit.StampName);
+        var from = await unitCache!.RestoreAsync(_addresses[unit.Id], scopes, session.Config.Root, staging, line => AppendLine(unit.LogPath, line), cancellation);
+        if (from is null) return null;
+        var missing = AllOutputs(unit).Where(o => !File.Exists(o) && !Directory.Exists(o)).ToList();
+        if (missing.Count == 0)
+        {
+            AppendLine(unit.LogPath, $"# {unit.Title}, key {key.Value}: restored from the {from} cache");
+            return from;
+        }
+        AppendLine(unit.LogPath, $"# the cached outputs lack {string.Join(", ", missing)}; building instead");
+        return null;
     }
 
     private async Task<string> FingerprintAsync(string command, CancellationToken cancellation)
@@ -242,6 +288,12 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
     {
         outcomes.Add(outcome);
         reporter.Finished(index, count, outcome);
+    }
+
+    private static void AppendLine(string logPath, string line)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        File.AppendAllText(logPath, line + "\n");
     }
 
     private static void AppendToLog(string logPath, string message)

@@ -1,0 +1,78 @@
+using Wasipy.Sources;
+
+namespace Wasipy.Caching;
+
+/// <summary>
+/// One folder (or file) a unit's outputs live in, as the cache stores them. <see cref="Whole"/>: the unit's working
+/// folder is in it (the unit owns it: make's build tree), so it is stored and restored as a whole; otherwise only
+/// what the unit added or changed there is (the shared C library sysroot, the download cache, stage/ for install).
+/// </summary>
+public sealed record CacheScope(string Path, bool Whole)
+{
+    /// <summary>Folders a scope may never be: where wasipy keeps its stamps and logs.</summary>
+    private static readonly HashSet<string> Reserved = [".wasipy", "logs"];
+
+    /// <summary>
+    /// The rule: for each declared output, the top-level entry that holds it under one of the
+    /// <paramref name="bases"/> (the build folder, the C library folder, the download cache); whole when the working
+    /// folder is inside it. Null when the unit cannot be cached: it declares no output, or one outside every base or
+    /// in a reserved folder.
+    /// </summary>
+    public static IReadOnlyList<CacheScope>? For(string workingDirectory, IEnumerable<string> outputs, IReadOnlyList<string> bases)
+    {
+        var scopes = new List<CacheScope>();
+        foreach (var output in outputs.Select(o => System.IO.Path.GetFullPath(o)))
+        {
+            var home = bases.Select(System.IO.Path.GetFullPath).Where(b => SafeTree.IsInside(b, output) && b != output)
+                .OrderByDescending(b => b.Length).FirstOrDefault();
+            if (home is null) return null;
+            var top = System.IO.Path.GetRelativePath(home, output).Split('/')[0];
+            if (top is "." or ".." || Reserved.Contains(top)) return null;
+            var path = System.IO.Path.Combine(home, top);
+            if (scopes.All(s => s.Path != path)) scopes.Add(new CacheScope(path, SafeTree.IsInside(path, System.IO.Path.GetFullPath(workingDirectory))));
+        }
+        return scopes.Count == 0 ? null : scopes;
+    }
+}
+
+/// <summary>What a scope held at one moment: each entry's kind, size, time and link target, by relative path ("" for a
+/// scope that is a file).</summary>
+public sealed class ScopeState
+{
+    public readonly record struct Item(FileKind Kind, long Size, long Ticks, string? Link);
+
+    public IReadOnlyDictionary<string, Item> Items { get; }
+
+    private ScopeState(Dictionary<string, Item> items) => Items = items;
+
+    public static ScopeState Empty { get; } = new(new());
+
+    public static ScopeState Of(string path, CancellationToken cancellation)
+    {
+        var items = new Dictionary<string, Item>(StringComparer.Ordinal);
+        switch (FileKinds.Of(path))
+        {
+            case FileKind.Missing:
+                break;
+            case FileKind.Directory:
+                foreach (var e in SafeTree.Walk(path, cancellation))
+                    items[e.Relative] = ItemOf(e.FullPath, e.Kind, e.LinkTarget);
+                break;
+            case var kind:
+                items[""] = ItemOf(path, kind, kind == FileKind.SymbolicLink ? new FileInfo(path).LinkTarget : null);
+                break;
+        }
+        return new ScopeState(items);
+    }
+
+    private static Item ItemOf(string path, FileKind kind, string? link)
+    {
+        if (kind != FileKind.File) return new Item(kind, 0, 0, link);
+        var info = new FileInfo(path);
+        return new Item(kind, info.Length, info.LastWriteTimeUtc.Ticks, null);
+    }
+
+    /// <summary>The entries that are new or changed since <paramref name="before"/>, in path order.</summary>
+    public IEnumerable<string> ChangedSince(ScopeState before) =>
+        Items.Where(i => !before.Items.TryGetValue(i.Key, out var old) || old != i.Value).Select(i => i.Key).Order(StringComparer.Ordinal);
+}
