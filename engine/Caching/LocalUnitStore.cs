@@ -82,9 +82,10 @@ public sealed class LocalUnitStore(string directory)
         foreach (var blob in blobs)
         {
             if (total <= maxBytes) break;
+            var length = blob.Length;
             blob.Delete();
-            total -= blob.Length;
-            freed += blob.Length;
+            total -= length;
+            freed += length;
             removed++;
         }
         var entries = 0;

@@ -28,9 +28,11 @@ public sealed class UnitCache : IDisposable
     /// <summary>"local", "remote URL", or null: where a restore of <paramref name="address"/> would come from (for `plan`).</summary>
     public async Task<string?> WhereAsync(string address, string root, CancellationToken cancellation)
     {
-        if (Local.Entry(address) is { } entry && Usable(entry, root) && File.Exists(Local.BlobPath(entry.ArchiveSha256))) return "local";
-        var remote = await RemoteAsync(r => r.EntryAsync(address, cancellation));
-        return remote is not null && Usable(remote, root) ? $"remote {_remote?.Url}" : null;
+        foreach (var at in Addresses(address, root))
+            if (Local.Entry(at) is { } entry && Usable(entry, root) && File.Exists(Local.BlobPath(entry.ArchiveSha256))) return "local";
+        foreach (var at in Addresses(address, root))
+            if (await RemoteAsync(r => r.EntryAsync(at, cancellation)) is { } remote && Usable(remote, root)) return $"remote {_remote?.Url}";
+        return null;
     }
 
     /// <summary>Restores the unit's outputs into <paramref name="scopes"/>; returns where from, or null (a miss, or a
@@ -39,23 +41,31 @@ public sealed class UnitCache : IDisposable
                                             Action<string> log, CancellationToken cancellation)
     {
         var from = "local";
-        var entry = Local.Entry(address);
-        var blob = entry is not null && Usable(entry, root) ? Local.Blob(entry.ArchiveSha256) : null;
-        if (entry is not null && !Usable(entry, root))
-            log($"# the local cache holds this unit for {entry.PinnedRoot} only ({entry.PinnedBy} names that folder)");
+        UnitEntry? entry = null;
+        string? blob = null;
+        foreach (var at in Addresses(address, root))
+            if (Local.Entry(at) is { } local && Usable(local, root) && Local.Blob(local.ArchiveSha256) is { } path)
+            {
+                (entry, blob) = (local, path);
+                break;
+            }
         if (blob is null && _remote is { } remote)
         {
-            entry = await RemoteAsync(r => r.EntryAsync(address, cancellation));
-            if (entry is not null && !Usable(entry, root))
-                log($"# the remote cache holds this unit for {entry.PinnedRoot} only ({entry.PinnedBy} names that folder)");
-            else if (entry is not null)
+            string? found = null;
+            foreach (var at in Addresses(address, root))
+                if (await RemoteAsync(r => r.EntryAsync(at, cancellation)) is { } candidate && Usable(candidate, root))
+                {
+                    (entry, found) = (candidate, at);
+                    break;
+                }
+            if (entry is not null && found is not null)
             {
                 var part = Local.TempPath();
                 var fetched = await RemoteAsync(r => r.BlobAsync(entry.ArchiveSha256, entry.ArchiveSize, part, cancellation));
                 if (fetched)
                 {
                     Local.AddBlob(part, entry.ArchiveSha256);
-                    Local.PutEntry(address, entry);
+                    Local.PutEntry(found, entry);
                     blob = Local.BlobPath(entry.ArchiveSha256);
                     from = $"remote {remote.Url}";
                 }
@@ -83,7 +93,7 @@ public sealed class UnitCache : IDisposable
             }
             UnitArchive.Restore(blob, entry, scopes, root, staging, cancellation);
             log($"# restored from the {from} cache ({address}, {entry.ArchiveSize} bytes)");
-            await ShareAsync(address, entry, blob, cancellation);
+            await ShareAsync(entry.PinnedRoot is null ? address : PinnedAddress(address, root), entry, blob, cancellation);
             return from;
         }
         catch (Exception e) when (e is WasipyException or IOException or UnauthorizedAccessException or InvalidDataException)
@@ -92,6 +102,12 @@ public sealed class UnitCache : IDisposable
             return null;
         }
     }
+
+    /// <summary>Where an entry may be: under the unit's address (outputs that fit any checkout), then under the address
+    /// for this checkout's folder (outputs pinned to it: a binary file names the folder).</summary>
+    private static IEnumerable<string> Addresses(string address, string root) => [address, PinnedAddress(address, root)];
+
+    private static string PinnedAddress(string address, string root) => ContentHash.OfString($"{address}\npinned to:{root}");
 
     /// <summary>Stores what the unit produced (whole scopes, or what changed since <paramref name="before"/>).</summary>
     public async Task StoreAsync(string address, string unitTitle, IReadOnlyList<CacheScope> scopes, IReadOnlyList<ScopeState> before,
@@ -115,9 +131,10 @@ public sealed class UnitCache : IDisposable
                 Relocated = written.Relocated,
                 PinnedRoot = written.PinnedBy is null ? null : root, PinnedBy = written.PinnedBy,
             };
-            Local.PutEntry(address, entry);
-            log($"# stored in the local cache as {address} ({size} bytes{(entry.PinnedRoot is null ? "" : $"; only for this folder: {entry.PinnedBy} names it")})");
-            await ShareAsync(address, entry, Local.BlobPath(sha), cancellation, known: false);
+            var at = entry.PinnedRoot is null ? address : PinnedAddress(address, root);
+            Local.PutEntry(at, entry);
+            log($"# stored in the local cache as {at} ({size} bytes{(entry.PinnedRoot is null ? "" : $"; only for this folder: {entry.PinnedBy} names it")})");
+            await ShareAsync(at, entry, Local.BlobPath(sha), cancellation, known: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or WasipyException)
         {

@@ -7,7 +7,7 @@ namespace Wasipy.Pipeline;
 /// Plans the build's units and hands them to the executor under the build folder's lock. A unit whose key
 /// matches the stamp of its last success, and whose outputs exist, is not run again.
 /// </summary>
-public sealed class PipelineRunner(BuildSession session, IStepReporter reporter, HttpClient? http = null)
+public sealed class PipelineRunner(BuildSession session, IStepReporter reporter, HttpClient? http = null, TextWriter? warnings = null)
 {
     public async Task<IReadOnlyList<StepOutcome>> RunAsync(CancellationToken cancellation)
     {
@@ -30,6 +30,6 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
     private Caching.UnitCache? OpenCache() =>
         session.Options.Cache is { } request
         && Caching.CacheSettings.Resolve(session.Config.Cache, session.Config.Root, request, session.Environment) is { } settings
-            ? new Caching.UnitCache(settings, Console.Error.WriteLine)
+            ? new Caching.UnitCache(settings, (warnings ?? Console.Error).WriteLine)
             : null;
 }

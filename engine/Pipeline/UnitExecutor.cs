@@ -64,7 +64,9 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                 cache.Invalidate(unit.StampName);
                 var clock = Stopwatch.StartNew();
                 var scopes = unitCache is null ? null : CacheScopes(unit);
-                if (scopes is not null && await RestoreAsync(unit, state.Key, scopes, cancellation) is { } from)
+                // What the unit cache said about a unit that is then built goes after the build's own log.
+                var notes = new List<string>();
+                if (scopes is not null && await RestoreAsync(unit, state.Key, scopes, notes, cancellation) is { } from)
                 {
                     cache.MarkDone(unit.StampName, state.Key);
                     keys[unit.Id] = state.Key;
@@ -91,6 +93,10 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                     }
                     reporter.Finished(i, units.Count, new StepOutcome(unit.Title, StepStatus.Failed, clock.Elapsed, state.Key.Value, failure.LogPath));
                     throw failure;
+                }
+                finally
+                {
+                    foreach (var note in notes) AppendLine(unit.LogPath, note);
                 }
                 // A fingerprint (e.g. the compiler's --version) may change because the unit itself installed
                 // something; stamp what is true now, so the next run does not see a change that was ours.
@@ -199,18 +205,18 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
             : CacheScope.For(unit.WorkingDirectory, AllOutputs(unit), [session.Dirs.Build, session.Dirs.Libs, session.Dirs.Downloads]);
 
     /// <summary>Restores a stale unit from the unit cache, under the unit's lock and log; where from, or null to build it.</summary>
-    private async Task<string?> RestoreAsync(BuildUnit unit, CacheKey key, IReadOnlyList<CacheScope> scopes, CancellationToken cancellation)
+    private async Task<string?> RestoreAsync(BuildUnit unit, CacheKey key, IReadOnlyList<CacheScope> scopes, List<string> notes, CancellationToken cancellation)
     {
         var staging = Path.Combine(session.Dirs.Build, ".wasipy", "restore", unit.StampName);
-        var from = await unitCache!.RestoreAsync(_addresses[unit.Id], scopes, session.Config.Root, staging, line => AppendLine(unit.LogPath, line), cancellation);
-        if (from is null) return null;
-        var missing = AllOutputs(unit).Where(o => !File.Exists(o) && !Directory.Exists(o)).ToList();
-        if (missing.Count == 0)
+        var from = await unitCache!.RestoreAsync(_addresses[unit.Id], scopes, session.Config.Root, staging, notes.Add, cancellation);
+        var missing = from is null ? [] : AllOutputs(unit).Where(o => !File.Exists(o) && !Directory.Exists(o)).ToList();
+        if (from is not null && missing.Count == 0)
         {
-            AppendLine(unit.LogPath, $"# {unit.Title}, key {key.Value}: restored from the {from} cache");
+            Directory.CreateDirectory(Path.GetDirectoryName(unit.LogPath)!);
+            File.WriteAllLines(unit.LogPath, [$"# {unit.Title}, key {key.Value}: restored from the {from} cache", .. notes]);
             return from;
         }
-        AppendLine(unit.LogPath, $"# the cached outputs lack {string.Join(", ", missing)}; building instead");
+        if (missing.Count > 0) notes.Add($"# the cached outputs lack {string.Join(", ", missing)}; building instead");
         return null;
     }
 
