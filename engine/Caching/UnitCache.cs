@@ -14,6 +14,11 @@ public sealed class UnitCache : IDisposable
     private readonly Action<string> _warn;
     private RemoteUnitStore? _remote;
 
+    /// <summary>How the notes of a restore begin when the unit is cached, but only for another folder.</summary>
+    public const string PinnedNote = "# cached for another folder only:";
+    /// <summary>What <see cref="WhereAsync"/> says of a unit cached only for another folder.</summary>
+    public const string Pinned = "pinned";
+
     public LocalUnitStore Local { get; }
     public bool RemoteReadOnly { get; }
 
@@ -25,14 +30,14 @@ public sealed class UnitCache : IDisposable
         if (settings.Remote is { } url) _remote = new RemoteUnitStore(url, settings.RemoteTimeout, settings.RemoteRetries, http);
     }
 
-    /// <summary>"local", "remote URL", or null: where a restore of <paramref name="address"/> would come from (for `plan`).</summary>
+    /// <summary>"local", "remote URL", <see cref="Pinned"/> or null: where a restore of <paramref name="address"/> would come from (for `plan`).</summary>
     public async Task<string?> WhereAsync(string address, string root, CancellationToken cancellation)
     {
         foreach (var at in Addresses(address, root))
             if (Local.Entry(at) is { } entry && Usable(entry, root) && File.Exists(Local.BlobPath(entry.ArchiveSha256))) return "local";
         foreach (var at in Addresses(address, root))
             if (await RemoteAsync(r => r.EntryAsync(at, cancellation)) is { } remote && Usable(remote, root)) return $"remote {_remote?.Url}";
-        return null;
+        return await PinnedElsewhereAsync(address, root) is null ? null : Pinned;
     }
 
     /// <summary>Restores the unit's outputs into <paramref name="scopes"/>; returns where from, or null (a miss, or a
@@ -80,6 +85,8 @@ public sealed class UnitCache : IDisposable
                 }
             }
         }
+        if (entry is null && await PinnedElsewhereAsync(address, root) is { } pinned)
+            log($"{PinnedNote} {pinned.PinnedRoot} ({pinned.PinnedBy} names that folder)");
         if (entry is null || blob is null) return null;
         try
         {
@@ -101,6 +108,13 @@ public sealed class UnitCache : IDisposable
             log($"# could not restore from the {from} cache: {e.Message}; building instead");
             return null;
         }
+    }
+
+    /// <summary>An entry for the unit that fits only another folder, if the local or remote cache has one.</summary>
+    private async Task<UnitEntry?> PinnedElsewhereAsync(string address, string root)
+    {
+        if (Local.Entry(address) is { PinnedRoot: { } there } local && there != root) return local;
+        return await RemoteAsync(r => r.EntryAsync(address, CancellationToken.None)) is { PinnedRoot: { } elsewhere } remote && elsewhere != root ? remote : null;
     }
 
     /// <summary>Where an entry may be: under the unit's address (outputs that fit any checkout), then under the address
@@ -133,8 +147,13 @@ public sealed class UnitCache : IDisposable
             };
             var at = entry.PinnedRoot is null ? address : PinnedAddress(address, root);
             Local.PutEntry(at, entry);
+            // Under the unit's own address, a pinned entry only tells other folders that the unit builds (and that
+            // its outputs would not fit them); it never replaces outputs that fit any folder.
+            if (entry.PinnedRoot is not null && Local.Entry(address) is not { PinnedRoot: null }) Local.PutEntry(address, entry);
             log($"# stored in the local cache as {at} ({size} bytes{(entry.PinnedRoot is null ? "" : $"; only for this folder: {entry.PinnedBy} names it")})");
             await ShareAsync(at, entry, Local.BlobPath(sha), cancellation, known: false);
+            if (entry.PinnedRoot is not null && _remote is not null && !RemoteReadOnly && await RemoteAsync(r => r.EntryAsync(address, cancellation)) is not { PinnedRoot: null })
+                await RemoteAsync(async r => { await r.PutEntryAsync(address, entry, cancellation); return true; });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or WasipyException)
         {

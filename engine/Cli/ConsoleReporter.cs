@@ -38,6 +38,7 @@ public sealed class ConsoleReporter(TextWriter output, bool interactive) : IStep
             StepStatus.Skipped => "skipped",
             StepStatus.OptionalFailed => "FAILED (optional: left out)",
             StepStatus.Restored => $"restored ({outcome.From})",
+            StepStatus.Deferred => "not needed",
             _ => "FAILED",
         };
         var reason = outcome.Reason.Length > 0 ? $"  ({outcome.Reason})" : "";

@@ -1,6 +1,6 @@
 namespace Wasipy.Pipeline;
 
-public enum StepStatus { Cached, Done, Skipped, Failed, OptionalFailed, Restored }
+public enum StepStatus { Cached, Done, Skipped, Failed, OptionalFailed, Restored, Deferred }
 
 /// <summary>What happened to one build unit in a run.</summary>
 public sealed record StepOutcome(string Step, StepStatus Status, TimeSpan Duration, string Key, string LogPath)

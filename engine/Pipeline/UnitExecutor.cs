@@ -39,7 +39,9 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         var locks = new Dictionary<string, DirectoryLock>();
         try
         {
-            for (var i = 0; i < units.Count; i++)
+            // Units whose cached outputs are pinned to another folder, not built yet: built as soon as a unit after them runs.
+            var deferred = new List<int>();
+            async Task ProcessAsync(int i, bool mayDefer, string? neededBy = null)
             {
                 var unit = units[i];
                 if (!unit.Enabled)
@@ -47,14 +49,14 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                     keys[unit.Id] = Skipped(unit, keys);   // a later unit may still name it in `needs`
                     _addresses[unit.Id] = CacheAddress.Marker("skipped", unit.Needs.Select(n => _addresses.GetValueOrDefault(n, n)));
                     Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Skipped, TimeSpan.Zero, "", unit.LogPath));
-                    continue;
+                    return;
                 }
                 var state = await StateAsync(unit, keys, cancellation);
                 if (state.Fresh)
                 {
                     keys[unit.Id] = state.Key;
                     Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Cached, TimeSpan.Zero, state.Key.Value, unit.LogPath));
-                    continue;
+                    return;
                 }
                 if (unit.LockDir is { } lockDir && !locks.ContainsKey(lockDir))
                     locks[lockDir] = await DirectoryLock.AcquireAsync(lockDir, Console.Error.WriteLine, cancellation);
@@ -71,7 +73,27 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                     cache.MarkDone(unit.StampName, state.Key);
                     keys[unit.Id] = state.Key;
                     Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Restored, clock.Elapsed, state.Key.Value, unit.LogPath) { Reason = state.Reason, From = from });
-                    continue;
+                    return;
+                }
+                if (scopes is not null && mayDefer && notes.Any(n => n.StartsWith(UnitCache.PinnedNote, StringComparison.Ordinal)))
+                {
+                    // Its outputs only work in the folder they were built in: it is built only if a later unit runs.
+                    keys[unit.Id] = state.Key;
+                    deferred.Add(i);
+                    Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Deferred, clock.Elapsed, state.Key.Value, unit.LogPath)
+                        { Reason = "cached for another folder only; built if a later step runs" });
+                    return;
+                }
+                if (deferred.Count > 0)
+                {
+                    var pending = deferred.ToList();
+                    deferred.Clear();
+                    foreach (var index in pending)
+                    {
+                        outcomes.RemoveAll(o => o.Step == units[index].Title && o.Status == StepStatus.Deferred);
+                        await ProcessAsync(index, mayDefer: false, neededBy: unit.Title);
+                    }
+                    reporter.Started(i, units.Count, unit.Title, unit.LogPath);
                 }
                 var before = scopes?.Select(s => s.Whole ? ScopeState.Empty : ScopeState.Of(s.Path, cancellation)).ToList();
                 try
@@ -89,7 +111,7 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                         keys[unit.Id] = new CacheKey("failed:" + state.Key.Value, state.Key.Components);
                         _addresses[unit.Id] = CacheAddress.Marker("failed", [_addresses[unit.Id]]);
                         Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.OptionalFailed, clock.Elapsed, state.Key.Value, failure.LogPath));
-                        continue;
+                        return;
                     }
                     reporter.Finished(i, units.Count, new StepOutcome(unit.Title, StepStatus.Failed, clock.Elapsed, state.Key.Value, failure.LogPath));
                     throw failure;
@@ -110,8 +132,9 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                 keys[unit.Id] = key;
                 if (scopes is not null && unitCache is not null)
                     await unitCache.StoreAsync(_addresses[unit.Id], unit.Title, scopes, before!, session.Config.Root, line => AppendLine(unit.LogPath, line), cancellation);
-                Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Done, clock.Elapsed, key.Value, unit.LogPath) { Reason = state.Reason });
+                Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Done, clock.Elapsed, key.Value, unit.LogPath) { Reason = neededBy is null ? state.Reason : $"needed by {neededBy}" });
             }
+            for (var i = 0; i < units.Count; i++) await ProcessAsync(i, mayDefer: true);
         }
         finally
         {

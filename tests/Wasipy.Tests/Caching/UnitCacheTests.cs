@@ -111,17 +111,27 @@ public class UnitCacheTests
     }
 
     [Fact]
-    public async Task A_unit_whose_binary_output_names_its_folder_is_restored_only_at_that_path()
+    public async Task A_unit_whose_binary_output_names_its_folder_is_restored_only_at_that_path_and_elsewhere_built_only_when_needed()
     {
         using var cache = new TempDir();
         using var first = new Checkout(cache.Path, binary: true);
         using var second = new Checkout(cache.Path, binary: true);
+        using var third = new Checkout(cache.Path, Steps.Replace("cat gen/link.txt >", "cat gen/link.txt gen/link.txt >"), binary: true);
         await first.RunAsync();
+        Assert.Contains("only for this folder: build/3.11/gen/tool.bin names it", File.ReadAllText(Path.Combine(first.Build, "logs", "gen.log")));
 
-        Assert.Equal([("gen", StepStatus.Done, null), ("use", StepStatus.Restored, "local")], Statuses(await second.RunAsync()));
-        Assert.Equal(1, second.Runs("gen"));
-        Assert.Contains("only for this folder: build/3.11/gen/tool.bin names it", File.ReadAllText(Path.Combine(second.Build, "logs", "gen.log")));
+        // Nothing after it runs: it is not needed, and not built.
+        Assert.Equal(["deferred", "restore"], (await second.PlanAsync()).Select(s => s.RestoreFrom == UnitCache.Pinned ? "deferred" : s.RestoreFrom is null ? "run" : "restore"));
+        Assert.Equal([("gen", StepStatus.Deferred, null), ("use", StepStatus.Restored, "local")], Statuses(await second.RunAsync()));
+        Assert.Equal(0, second.Runs("gen"));
 
+        // A unit after it runs: it is built first.
+        var outcomes = await third.RunAsync();
+        Assert.Equal([("gen", StepStatus.Done, null), ("use", StepStatus.Done, null)], Statuses(outcomes));
+        Assert.Equal("needed by use", outcomes[0].Reason);
+        Assert.Equal((1, 1), (third.Runs("gen"), third.Runs("use")));
+
+        // In its own folder it is restored.
         Directory.Delete(first.Build, recursive: true);
         Assert.Equal([("gen", StepStatus.Restored, "local"), ("use", StepStatus.Restored, "local")], Statuses(await first.RunAsync()));
         Assert.Equal(1, first.Runs("gen"));
