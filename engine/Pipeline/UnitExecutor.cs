@@ -84,7 +84,9 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                         { Reason = "cached for another folder only; built if a later step runs" });
                     return;
                 }
-                if (deferred.Count > 0)
+                // Shell commands may use anything in the build folder, so what was deferred is built first; a built-in
+                // action (provenance, smoke-test) reads only what its parameters name.
+                if (deferred.Count > 0 && unit.Commands.Count > 0)
                 {
                     var pending = deferred.ToList();
                     deferred.Clear();

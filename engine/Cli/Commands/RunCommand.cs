@@ -23,6 +23,7 @@ public static class RunCommand
             var left = outcomes.Where(x => x.Status == StepStatus.OptionalFailed).Select(x => x.Step).ToList();
             c.Stdout.WriteLine($"wasipy: done in {ConsoleReporter.Format(clock.Elapsed)} ({ran} step(s) run, {cached} cached" +
                                (restored > 0 ? $", {restored} restored from the unit cache" : "") +
+                               (outcomes.Count(x => x.Status == StepStatus.Deferred) is > 0 and var notNeeded ? $", {notNeeded} not needed" : "") +
                                (left.Count > 0 ? $"; optional and left out: {string.Join(", ", left)}" : "") + ")");
             if (session.Product is { } python && File.Exists(python.WasmPath))
                 c.Stdout.WriteLine($"wasipy: run it with: {python.WasmtimeCommand()}");

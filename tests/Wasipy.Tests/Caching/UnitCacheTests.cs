@@ -261,4 +261,41 @@ public class UnitCacheTests
         Assert.StartsWith("wasipy: ", first);
         Assert.DoesNotContain("Exception", stderr.ToString());
     }
+
+    [Fact]
+    public void Tests_run_with_an_empty_unit_cache_of_their_own_so_end_to_end_builds_stay_cold()
+    {
+        Assert.Equal(IsolatedUnitCache.Directory, Environment.GetEnvironmentVariable(CacheSettings.DirVariable));
+        Assert.StartsWith(Path.GetTempPath(), IsolatedUnitCache.Directory);
+    }
+
+    [Fact]
+    public void The_cache_folder_comes_from_the_variable_then_wasipy_yaml_then_xdg_then_home()
+    {
+        var env = new Dictionary<string, string> { ["HOME"] = "/home/u", ["XDG_CACHE_HOME"] = "/x" };
+        Assert.Equal("/home/u/.cache/wasipy/units", CacheSettings.DefaultDirectory(null, "/p", new Dictionary<string, string> { ["HOME"] = "/home/u" }));
+        Assert.Equal("/x/wasipy/units", CacheSettings.DefaultDirectory(null, "/p", env));
+        Assert.Equal("/p/units", CacheSettings.DefaultDirectory("units", "/p", env));
+        Assert.Equal("/home/u/c", CacheSettings.DefaultDirectory("~/c", "/p", env));
+        env[CacheSettings.DirVariable] = "/v";
+        Assert.Equal("/v", CacheSettings.DefaultDirectory("units", "/p", env));
+    }
+
+    [Theory]
+    [InlineData("cache:\n  remote_timeout_seconds: 0\n", "cache.remote_timeout_seconds is 0: a time-out must be from 1 to 86400 seconds")]
+    [InlineData("cache:\n  remote_retries: 11\n", "cache.remote_retries is 11: it must be from 0 (one try) to 10")]
+    [InlineData("cache:\n  remote: file:///srv/cache\n", "cache.remote file:///srv/cache: expected an http:// or https:// url of a Bazel-protocol cache (e.g. http://127.0.0.1:8080/cache/)")]
+    public async Task A_cache_setting_out_of_range_is_a_load_error_naming_the_line(string cache, string message)
+    {
+        using var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project("""
+              - name: one
+                run: [echo one]
+            """) + "\n" + cache);
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
+        var stderr = new StringWriter();
+        var exit = await Wasipy.Cli.WasipyCli.RunAsync(["run", recipe], new StringWriter(), stderr);
+        Assert.Equal(2, exit);
+        Assert.Matches(@"^wasipy: \S+wasipy\.yaml\(\d+,\d+\): " + System.Text.RegularExpressions.Regex.Escape(message) + "$", stderr.ToString().Trim());
+    }
 }
