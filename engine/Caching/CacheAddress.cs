@@ -20,7 +20,8 @@ public static class CacheAddress
             var relocated = label.StartsWith("needs ", StringComparison.Ordinal) && neededAddresses.TryGetValue(label["needs ".Length..], out var address)
                 ? address
                 : Relocation.ToToken(value, root);
-            text.Append(label).Append(':').Append(relocated.Length).Append(':').Append(relocated).Append('\n');
+            // A label may name the folder too ("fingerprint clang ... -ffile-prefix-map=/project/= --version").
+            text.Append(Relocation.ToToken(label, root)).Append(':').Append(relocated.Length).Append(':').Append(relocated).Append('\n');
         }
         return ContentHash.OfString(text.ToString());
     }

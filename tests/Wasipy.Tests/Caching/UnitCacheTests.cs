@@ -13,6 +13,7 @@ public class UnitCacheTests
     private const string Steps = """
           - name: gen
             cwd: "{{ dirs.build }}/gen"
+            fingerprint: ["echo compiler for {{ dirs.project }}/src"]
             run:
               - echo made in {{ dirs.project }} > paths.txt
               - ln -sf {{ dirs.build }}/gen/paths.txt link.txt
