@@ -80,13 +80,17 @@ public sealed class UnitCache : IDisposable
                     if (_remote is not null)
                     {
                         log($"# the remote cache's cas/{entry.ArchiveSha256} is missing or has other bytes than that sha256: not used");
-                        _warn($"wasipy: remote cache {remote.Url}: cas/{entry.ArchiveSha256} does not match its sha256; refused, building instead");
+                        _warn($"wasipy: remote cache {remote.Url}: cas/{entry.ArchiveSha256} is missing or does not match its sha256; refused, building instead");
                     }
                 }
             }
         }
         if (entry is null && await PinnedElsewhereAsync(address, root) is { } pinned)
+        {
             log($"{PinnedNote} {pinned.PinnedRoot} ({pinned.PinnedBy} names that folder)");
+            // The remote cache learns it too, so that other checkouts know the unit need not be built.
+            if (Local.Blob(pinned.ArchiveSha256) is { } pinnedBlob) await ShareAsync(address, pinned, pinnedBlob, cancellation);
+        }
         if (entry is null || blob is null) return null;
         try
         {
