@@ -29,7 +29,9 @@ public sealed record CacheScope(string Path, bool Whole)
             var top = System.IO.Path.GetRelativePath(home, output).Split('/')[0];
             if (top is "." or ".." || Reserved.Contains(top)) return null;
             var path = System.IO.Path.Combine(home, top);
-            if (scopes.All(s => s.Path != path)) scopes.Add(new CacheScope(path, SafeTree.IsInside(path, System.IO.Path.GetFullPath(workingDirectory))));
+            // A scope that is the output itself (a file in the download cache) is always stored whole.
+            var whole = path == output || SafeTree.IsInside(path, System.IO.Path.GetFullPath(workingDirectory));
+            if (scopes.All(s => s.Path != path)) scopes.Add(new CacheScope(path, whole));
         }
         return scopes.Count == 0 ? null : scopes;
     }

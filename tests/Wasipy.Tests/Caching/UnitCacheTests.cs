@@ -205,6 +205,8 @@ public class UnitCacheTests
         var scopes = CacheScope.For("/p/build/3.11/wasm", ["/p/build/3.11/wasm/python.wasm", "/p/build/3.11/stage/opt/x", "/p/build/libs/prefix/lib/libz.a"],
             ["/p/build/3.11", "/p/build/libs", "/p/.cache/downloads"]);
         Assert.Equal([new CacheScope("/p/build/3.11/wasm", true), new CacheScope("/p/build/3.11/stage", false), new CacheScope("/p/build/libs/prefix", false)], scopes);
+        Assert.Equal([new CacheScope("/p/.cache/downloads/Python-3.11.2.tgz", true)],
+            CacheScope.For("/p/build/3.11", ["/p/.cache/downloads/Python-3.11.2.tgz"], ["/p/build/3.11", "/p/.cache/downloads"]));   // a file: whole
         Assert.Null(CacheScope.For("/p/build/3.11", [], ["/p/build/3.11"]));                          // nothing declared
         Assert.Null(CacheScope.For("/p/build/3.11", ["/p/schemas/x.json"], ["/p/build/3.11"]));        // outside the build
         Assert.Null(CacheScope.For("/p/build/3.11", ["/p/build/3.11/.wasipy/x"], ["/p/build/3.11"]));  // where stamps live
