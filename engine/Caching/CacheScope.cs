@@ -15,7 +15,7 @@ public sealed record CacheScope(string Path, bool Whole)
     /// <summary>
     /// The rule: for each declared output, the top-level entry that holds it under one of the
     /// <paramref name="bases"/> (the build folder, the C library folder, the download cache); whole when the working
-    /// folder is inside it. Null when the unit cannot be cached: it declares no output, or one outside every base or
+    /// folder is inside it or it is the output itself. Null when the unit cannot be cached: it declares no output, or one outside every base or
     /// in a reserved folder.
     /// </summary>
     public static IReadOnlyList<CacheScope>? For(string workingDirectory, IEnumerable<string> outputs, IReadOnlyList<string> bases)
