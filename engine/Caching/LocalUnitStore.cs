@@ -76,9 +76,19 @@ public sealed class LocalUnitStore(string directory)
     /// entries whose blob is gone, and leftover temporary files; returns what was removed.</summary>
     public (int Blobs, long Bytes, int Entries) Prune(long maxBytes)
     {
+        var (removed, freed) = (0, 0L);
+        // A blob no entry names (its entry was removed, or a store died between the two) goes first; one younger than
+        // an hour may be a store in progress and stays.
+        var named = Files(Ac).Select(f => f.Name.EndsWith(".json", StringComparison.Ordinal) ? UnitEntry.Parse(File.ReadAllText(f.FullName))?.ArchiveSha256 : null)
+            .OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var orphan in Files(Cas).Where(b => !named.Contains(b.Name) && b.LastWriteTimeUtc < DateTime.UtcNow.AddHours(-1)))
+        {
+            freed += orphan.Length;
+            removed++;
+            orphan.Delete();
+        }
         var blobs = Files(Cas).OrderBy(b => b.LastWriteTimeUtc).ToList();
         var total = blobs.Sum(b => b.Length);
-        var (removed, freed) = (0, 0L);
         foreach (var blob in blobs)
         {
             if (total <= maxBytes) break;

@@ -236,9 +236,15 @@ public class UnitCacheTests
             shas.Add(sha);
         }
         Assert.Equal(new LocalUnitStore.Stats(3, 3, 3003, null, null), store.Measure() with { OldestUse = null, NewestUse = null });
+        var orphan = store.TempPath();
+        File.WriteAllBytes(orphan, new byte[10]);
+        var orphanSha = store.AddBlob(orphan);
+        File.SetLastWriteTimeUtc(store.BlobPath(orphanSha), DateTime.UtcNow.AddHours(-2));   // no entry names it
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(dir.Path, "cas")).Length);
+        Assert.DoesNotContain(orphanSha, shas);
 
         var (blobs, bytes, entries) = store.Prune(2100);
-        Assert.Equal((1, 1000L, 1), (blobs, bytes, entries));
+        Assert.Equal((2, 1010L, 1), (blobs, bytes, entries));
         Assert.Null(store.Entry($"{0:x64}"));
         Assert.NotNull(store.Entry($"{2:x64}"));
         Assert.Equal(2, store.Measure().Blobs);
