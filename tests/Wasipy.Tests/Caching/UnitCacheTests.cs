@@ -255,7 +255,7 @@ public class UnitCacheTests
     [InlineData("500M", 500L << 20)]
     [InlineData("1.5GiB", 3L << 29)]
     [InlineData("4096", 4096L)]
-    public void Sizes_are_read_with_their_unit(string text, long bytes) => Assert.Equal(bytes, Wasipy.Cli.CacheCommands.ParseSize(text));
+    public void Sizes_are_read_with_their_unit(string text, long bytes) => Assert.Equal(bytes, Wasipy.Cli.Commands.CacheCommand.ParseSize(text));
 
     [Theory]
     [InlineData("cache", "prune", "--max-size", "lots")]
