@@ -5,6 +5,7 @@ using Wasipy.Cli;
 using Wasipy.Pipeline;
 using Wasipy.Tests.Support;
 using Wasipy.Verify;
+using Wasipy.Wasm;
 using Xunit.Abstractions;
 
 namespace Wasipy.Tests.EndToEnd;
@@ -32,8 +33,8 @@ public class SharedCacheTests(CPythonBuilds builds, ITestOutputHelper output)
     [Fact]
     public async Task A_copy_of_the_project_at_another_path_restores_the_311_build_from_the_unit_cache_and_passes_its_smoke_test()
     {
-        var (session, python, _) = await builds.BuildAsync(CPythonBuilds.Recipe("3.11.yaml"), output).WaitAsync(ColdBuild);
         using var elsewhere = new TempDir();
+        var (session, python) = await CachedBuildAsync(elsewhere);
         var copy = Reproducibility.PrepareScratch(session, elsewhere.Combine("checkout"));
 
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
@@ -57,9 +58,9 @@ public class SharedCacheTests(CPythonBuilds builds, ITestOutputHelper output)
     [Fact]
     public async Task A_checkout_with_an_empty_local_cache_restores_the_311_build_from_a_remote_cache_and_passes_its_smoke_test()
     {
-        var (session, python, _) = await builds.BuildAsync(CPythonBuilds.Recipe("3.11.yaml"), output).WaitAsync(ColdBuild);
-        using var server = new NginxCache();
         using var elsewhere = new TempDir();
+        var (session, python) = await CachedBuildAsync(elsewhere);
+        using var server = new NginxCache();
 
         // A first copy reads the local cache this test run filled and gives the remote cache what it lacks.
         var first = Reproducibility.PrepareScratch(session, elsewhere.Combine("first"));
@@ -91,6 +92,26 @@ public class SharedCacheTests(CPythonBuilds builds, ITestOutputHelper output)
         Assert.Contains(outcomes, o => o.Step == "smoke-test" && o.Status == StepStatus.Done);
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(emptyLocal.Path, "ac")));
         Assert.Equal(File.ReadAllBytes(python.WasmPath), File.ReadAllBytes(InCopy(session, elsewhere.Combine("second"), python.WasmPath)));
+    }
+
+    /// <summary>
+    /// A 3.11 build whose units this test run's unit cache holds: the fixture's, when it built in this run (a cold build
+    /// stores every unit); when the fixture's build tree was already up to date from an earlier run, the cache is empty,
+    /// so a copy of the project is built from nothing under <paramref name="scratch"/> first. Which one it is, is `plan`'s
+    /// answer: every unit a copy would not build itself must be one it would restore.
+    /// </summary>
+    private async Task<(BuildSession Session, PythonInstall Python)> CachedBuildAsync(TempDir scratch)
+    {
+        var (session, python, _) = await builds.BuildAsync(CPythonBuilds.Recipe("3.11.yaml"), output).WaitAsync(ColdBuild);
+        var probe = BuildSession.Open(Reproducibility.PrepareScratch(session, scratch.Combine("probe")) with { Cache = new CacheRequest() });
+        var states = await new PipelineRunner(probe, new RecordingReporter()).PlanAsync(CancellationToken.None).WaitAsync(Restore);
+        Directory.Delete(scratch.Combine("probe"), recursive: true);
+        var missing = states.Where(s => s.Unit.Enabled && !BuiltInACopy.Contains(s.Unit.Title) && s.RestoreFrom is null).Select(s => s.Unit.Title).ToList();
+        if (missing.Count == 0) return (session, python);
+        output.WriteLine($"the unit cache lacks {string.Join(", ", missing)} (the fixture's build is from an earlier run): building a copy from nothing");
+        var origin = Reproducibility.PrepareScratch(session, scratch.Combine("origin"));
+        var (built, _, _) = await builds.BuildAsync(origin.RecipePath, output).WaitAsync(ColdBuild);
+        return (built, built.Product!);
     }
 
     /// <summary>Where <paramref name="path"/> of the project is in a copy of it at <paramref name="copy"/>.</summary>
