@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Wasipy.Caching;
+using Wasipy.SharedCache;
 using Wasipy.Pipeline;
 using Wasipy.Wasm;
 

@@ -7,7 +7,7 @@ namespace Wasipy.Cli;
 /// <summary>`wasipy plan` and `wasipy why`: what a run would do and what changed, from the units' key manifests.</summary>
 public static class PlanReport
 {
-    private static string Status(UnitState s) => !s.Unit.Enabled ? "skipped" : s.Fresh ? "cached" : s.RestoreFrom == Caching.UnitCache.Pinned ? "deferred" : s.RestoreFrom is not null ? "restore" : "run";
+    private static string Status(UnitState s) => !s.Unit.Enabled ? "skipped" : s.Fresh ? "cached" : s.RestoreFrom == SharedCache.UnitCache.Pinned ? "deferred" : s.RestoreFrom is not null ? "restore" : "run";
 
     public static void Print(IReadOnlyList<UnitState> states, TextWriter output)
     {
@@ -33,7 +33,7 @@ public static class PlanReport
         JsonSerializer.Serialize(states.Select(s => new
         {
             step = s.Unit.Title, id = s.Unit.Id, status = Status(s), reason = Status(s) == "run" ? s.Reason : null, key = s.Key.Value,
-            from = s.RestoreFrom == Caching.UnitCache.Pinned ? null : s.RestoreFrom,
+            from = s.RestoreFrom == SharedCache.UnitCache.Pinned ? null : s.RestoreFrom,
         }), new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
 
     public static void PrintWhy(BuildUnit unit, TextWriter output)

@@ -27,9 +27,9 @@ public sealed class PipelineRunner(BuildSession session, IStepReporter reporter,
     }
 
     /// <summary>The unit cache the command line asked for (none when it asked for nothing, as library callers and tests do).</summary>
-    private Caching.UnitCache? OpenCache() =>
+    private SharedCache.UnitCache? OpenCache() =>
         session.Options.Cache is { } request
-        && Caching.CacheSettings.Resolve(session.Config.Cache, session.Config.Root, request, session.Environment) is { } settings
-            ? new Caching.UnitCache(settings, (warnings ?? Console.Error).WriteLine)
+        && SharedCache.CacheSettings.Resolve(session.Config.Cache, session.Config.Root, request, session.Environment) is { } settings
+            ? new SharedCache.UnitCache(settings, (warnings ?? Console.Error).WriteLine)
             : null;
 }

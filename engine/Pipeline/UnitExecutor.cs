@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Wasipy.Caching;
+using Wasipy.SharedCache;
 using Wasipy.Errors;
 using Wasipy.Pipeline.Actions;
 using Wasipy.Processes;

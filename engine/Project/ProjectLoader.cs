@@ -105,7 +105,7 @@ public static partial class ProjectLoader
         if (cache.RemoteRetries is < 0 or > 10)
             throw file.Error($"cache.remote_retries is {cache.RemoteRetries}: it must be from 0 (one try) to 10", "cache", "remote_retries");
         if (cache.Remote is { Length: > 0 } remote)
-            try { Caching.CacheSettings.ParseRemote(remote, "cache.remote"); }
+            try { SharedCache.CacheSettings.ParseRemote(remote, "cache.remote"); }
             catch (Errors.WasipyException e) { throw file.Error(e.Message, "cache", "remote"); }
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
+using Wasipy.Caching;
 
-namespace Wasipy.Caching;
+namespace Wasipy.SharedCache;
 
 /// <summary>
 /// Where a unit's outputs are kept in the shared cache: the hash of its key's components with the project folder's

@@ -1,14 +1,6 @@
 using Wasipy.Errors;
 
-namespace Wasipy.Caching;
-
-/// <summary>What the command line asks of the unit cache (`--no-cache`, `--remote-cache URL`, `--remote-cache-read-only`).</summary>
-public sealed record CacheRequest
-{
-    public bool Disabled { get; init; }
-    public string? RemoteUrl { get; init; }
-    public bool RemoteReadOnly { get; init; }
-}
+namespace Wasipy.SharedCache;
 
 /// <summary>The unit cache of one run, resolved from the command line, wasipy.yaml's `cache:` and the environment.</summary>
 public sealed record CacheSettings

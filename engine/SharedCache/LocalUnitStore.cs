@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Wasipy.Caching;
+namespace Wasipy.SharedCache;
 
 /// <summary>
 /// The local unit cache, laid out as the remote one: ac/ADDRESS.json (a unit's entry) and cas/SHA256 (tar blobs,

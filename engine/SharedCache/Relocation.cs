@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Wasipy.Caching;
+namespace Wasipy.SharedCache;
 
 /// <summary>
 /// The project folder's path, made a placeholder and back: what lets a unit built in one checkout be restored in

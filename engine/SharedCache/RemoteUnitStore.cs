@@ -4,7 +4,7 @@ using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 
-namespace Wasipy.Caching;
+namespace Wasipy.SharedCache;
 
 /// <summary>
 /// A Bazel HTTP remote cache: GET/PUT URL/ac/ADDRESS (a unit's entry, as JSON) and URL/cas/SHA256 (tar blobs). Each
@@ -151,6 +151,3 @@ public sealed class RemoteUnitStore : IDisposable
         if (_ownsHttp) _http.Dispose();
     }
 }
-
-/// <summary>The remote cache failed (unreachable, 5xx after retries, too slow): the run goes on without it.</summary>
-public sealed class RemoteCacheException(string message) : Exception(message);

@@ -3,7 +3,7 @@ using System.Text;
 using Wasipy.Errors;
 using Wasipy.Sources;
 
-namespace Wasipy.Caching;
+namespace Wasipy.SharedCache;
 
 /// <summary>
 /// A unit's outputs as one tar: scope i's entries under unit/s{i}/. Text files that name the project folder are

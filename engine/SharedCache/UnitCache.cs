@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using Wasipy.Errors;
+using Wasipy.Caching;
 
-namespace Wasipy.Caching;
+namespace Wasipy.SharedCache;
 
 /// <summary>
 /// One more place a unit can be satisfied from: the local unit cache, then the remote one. A unit that succeeds

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Wasipy.Caching;
+namespace Wasipy.SharedCache;
 
 /// <summary>
 /// A unit's result in the cache (the "action result", kept under ac/ADDRESS): which tar blob holds its outputs

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Wasipy.Caching;
+using Wasipy.SharedCache;
 using Wasipy.Errors;
 
 namespace Wasipy.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.Collections;
 using System.Diagnostics;
-using Wasipy.Caching;
+using Wasipy.SharedCache;
 using Wasipy.Cli;
 using Wasipy.Pipeline;
 using Wasipy.Tests.Support;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Wasipy.Caching;
+using Wasipy.SharedCache;
 using Wasipy.Pipeline;
 using Wasipy.Tests.Support;
 
-namespace Wasipy.Tests.Caching;
+namespace Wasipy.Tests.SharedCache;
 
 /// <summary>User stories about the remote unit cache (Bazel HTTP protocol), against nginx (WebDAV PUT) and misbehaving
 /// servers on 127.0.0.1. A remote cache that fails never fails the build.</summary>

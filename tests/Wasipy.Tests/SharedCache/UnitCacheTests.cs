@@ -1,11 +1,11 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
-using Wasipy.Caching;
+using Wasipy.SharedCache;
 using Wasipy.Errors;
 using Wasipy.Pipeline;
 using Wasipy.Tests.Support;
 
-namespace Wasipy.Tests.Caching;
+namespace Wasipy.Tests.SharedCache;
 
 /// <summary>User stories about the shared unit cache: checkouts at different paths, on real shell steps.</summary>
 public class UnitCacheTests

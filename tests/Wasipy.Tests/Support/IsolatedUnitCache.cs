@@ -14,7 +14,7 @@ internal static class IsolatedUnitCache
     internal static void Initialize()
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("wasipy-test-units-").FullName;
-        Environment.SetEnvironmentVariable(Wasipy.Caching.CacheSettings.DirVariable, Directory);
+        Environment.SetEnvironmentVariable(Wasipy.SharedCache.CacheSettings.DirVariable, Directory);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
