@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Wasipy.Cli.Commands;
 
 namespace Wasipy.Cli;
@@ -21,8 +22,11 @@ public static class WasipyCli
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors) stderr.WriteLine($"wasipy: {error.Message}");
-            var command = parsed.CommandResult.Command;
-            stderr.WriteLine($"Run 'wasipy {(command == root ? "" : command.Name + " ")}--help' for usage.");
+            // The whole command path ("cache prune"), so that the hint can be run as it is.
+            var path = new List<string>();
+            for (var result = parsed.CommandResult; result is not null && result.Command != root; result = result.Parent as CommandResult)
+                path.Insert(0, result.Command.Name);
+            stderr.WriteLine($"Run 'wasipy {string.Concat(path.Select(name => name + " "))}--help' for usage.");
             return 2;
         }
         // wasipy handles SIGINT and SIGTERM itself (Signals), to end the steps' process groups first.

@@ -272,6 +272,14 @@ public class UnitCacheTests
     }
 
     [Fact]
+    public async Task A_cache_subcommand_used_wrongly_says_which_help_to_read()
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        Assert.Equal(2, await Wasipy.Cli.WasipyCli.RunAsync(["cache", "prune"], stdout, stderr));
+        Assert.Contains("Run 'wasipy cache prune --help' for usage.", stderr.ToString());
+    }
+
+    [Fact]
     public void Tests_run_with_an_empty_unit_cache_of_their_own_so_end_to_end_builds_stay_cold()
     {
         Assert.Equal(IsolatedUnitCache.Directory, Environment.GetEnvironmentVariable(CacheSettings.DirVariable));
