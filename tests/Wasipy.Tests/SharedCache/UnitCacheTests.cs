@@ -57,11 +57,20 @@ public class UnitCacheTests
             },
         });
 
-        public async Task<IReadOnlyList<StepOutcome>> RunAsync(CacheRequest? request = null, IReadOnlyDictionary<string, string>? env = null) =>
-            await new PipelineRunner(Session(request, env), new RecordingReporter(), warnings: Warnings).RunAsync(CancellationToken.None);
+        /// <summary>A run of the sample steps (a few shell commands): a minute is far more than they need.</summary>
+        private static readonly TimeSpan Limit = TimeSpan.FromMinutes(1);
 
-        public async Task<IReadOnlyList<UnitState>> PlanAsync(CacheRequest? request = null) =>
-            await new PipelineRunner(Session(request, null), new RecordingReporter(), warnings: Warnings).PlanAsync(CancellationToken.None);
+        public async Task<IReadOnlyList<StepOutcome>> RunAsync(CacheRequest? request = null, IReadOnlyDictionary<string, string>? env = null)
+        {
+            using var limit = new CancellationTokenSource(Limit);
+            return await new PipelineRunner(Session(request, env), new RecordingReporter(), warnings: Warnings).RunAsync(limit.Token);
+        }
+
+        public async Task<IReadOnlyList<UnitState>> PlanAsync(CacheRequest? request = null)
+        {
+            using var limit = new CancellationTokenSource(Limit);
+            return await new PipelineRunner(Session(request, null), new RecordingReporter(), warnings: Warnings).PlanAsync(limit.Token);
+        }
 
         public void Dispose() => _dir.Dispose();
     }
@@ -264,7 +273,7 @@ public class UnitCacheTests
     public async Task Bad_cache_options_are_one_line_and_exit_2(params string[] args)
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var exit = await Wasipy.Cli.WasipyCli.RunAsync(args.Select(a => a == "recipes/3.11.yaml" ? Path.Combine(RepoRoot.Path, a) : a).ToArray(), stdout, stderr);
+        var exit = await Wasipy.Cli.WasipyCli.RunAsync(args.Select(a => a == "recipes/3.11.yaml" ? Path.Combine(RepoRoot.Path, a) : a).ToArray(), stdout, stderr).WaitAsync(TimeSpan.FromMinutes(1));
         Assert.Equal(2, exit);
         var first = stderr.ToString().Split('\n')[0];
         Assert.StartsWith("wasipy: ", first);
@@ -275,7 +284,7 @@ public class UnitCacheTests
     public async Task A_cache_subcommand_used_wrongly_says_which_help_to_read()
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        Assert.Equal(2, await Wasipy.Cli.WasipyCli.RunAsync(["cache", "prune"], stdout, stderr));
+        Assert.Equal(2, await Wasipy.Cli.WasipyCli.RunAsync(["cache", "prune"], stdout, stderr).WaitAsync(TimeSpan.FromMinutes(1)));
         Assert.Contains("Run 'wasipy cache prune --help' for usage.", stderr.ToString());
     }
 
@@ -311,7 +320,7 @@ public class UnitCacheTests
             """) + "\n" + cache);
         var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
         var stderr = new StringWriter();
-        var exit = await Wasipy.Cli.WasipyCli.RunAsync(["run", recipe], new StringWriter(), stderr);
+        var exit = await Wasipy.Cli.WasipyCli.RunAsync(["run", recipe], new StringWriter(), stderr).WaitAsync(TimeSpan.FromMinutes(1));
         Assert.Equal(2, exit);
         Assert.Matches(@"^wasipy: \S+wasipy\.yaml\(\d+,\d+\): " + System.Text.RegularExpressions.Regex.Escape(message) + "$", stderr.ToString().Trim());
     }
