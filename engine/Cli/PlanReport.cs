@@ -33,7 +33,7 @@ public static class PlanReport
         JsonSerializer.Serialize(states.Select(s => new
         {
             step = s.Unit.Title, id = s.Unit.Id, status = Status(s), reason = Status(s) == "run" ? s.Reason : null, key = s.Key.Value,
-            from = s.RestoreFrom == SharedCache.UnitCache.Pinned ? null : s.RestoreFrom,
+            address = s.Address, from = s.RestoreFrom == SharedCache.UnitCache.Pinned ? null : s.RestoreFrom,
         }), new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
 
     public static void PrintWhy(BuildUnit unit, TextWriter output)

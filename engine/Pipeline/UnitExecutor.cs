@@ -16,6 +16,8 @@ public sealed record UnitState(BuildUnit Unit, CacheKey Key, bool Fresh, string 
 {
     /// <summary>Where a stale unit would be restored from instead of run ("local", "remote URL"), if anywhere.</summary>
     public string? RestoreFrom { get; init; }
+    /// <summary>Where the shared unit cache keeps (or would keep) this unit's outputs: its key without the checkout's path.</summary>
+    public string Address { get; init; } = "";
 }
 
 /// <summary>
@@ -158,10 +160,10 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
             {
                 keys[unit.Id] = Skipped(unit, keys);
                 _addresses[unit.Id] = CacheAddress.Marker("skipped", unit.Needs.Select(n => _addresses.GetValueOrDefault(n, n)));
-                states.Add(new UnitState(unit, keys[unit.Id], true, "skipped"));
+                states.Add(new UnitState(unit, keys[unit.Id], true, "skipped") { Address = _addresses[unit.Id] });
                 continue;
             }
-            var state = await StateAsync(unit, keys, cancellation);
+            var state = await StateAsync(unit, keys, cancellation) with { Address = _addresses[unit.Id] };
             keys[unit.Id] = state.Key;
             if (!state.Fresh && unitCache is not null && CacheScopes(unit) is not null)
                 state = state with { RestoreFrom = await unitCache.WhereAsync(_addresses[unit.Id], session.Config.Root, cancellation) };

@@ -95,20 +95,21 @@ public class SharedCacheTests(CPythonBuilds builds, ITestOutputHelper output)
     }
 
     /// <summary>
-    /// A 3.11 build whose units this test run's unit cache holds: the fixture's, when it built in this run (a cold build
-    /// stores every unit); when the fixture's build tree was already up to date from an earlier run, the cache is empty,
-    /// so a copy of the project is built from nothing under <paramref name="scratch"/> first. Which one it is, is `plan`'s
-    /// answer: every unit a copy would not build itself must be one it would restore.
+    /// A 3.11 build whose units this test run's unit cache holds: the fixture's, when its units are there (it built in
+    /// this run: a cold build stores every unit); when the fixture's build tree was already up to date from an earlier
+    /// run, the cache (empty at the start of every test run) lacks them, so a copy of the project is built from nothing
+    /// under <paramref name="scratch"/> first. The addresses are `plan`'s, in the build's own folder.
     /// </summary>
     private async Task<(BuildSession Session, PythonInstall Python)> CachedBuildAsync(TempDir scratch)
     {
         var (session, python, _) = await builds.BuildAsync(CPythonBuilds.Recipe("3.11.yaml"), output).WaitAsync(ColdBuild);
-        var probe = BuildSession.Open(Reproducibility.PrepareScratch(session, scratch.Combine("probe")) with { Cache = new CacheRequest() });
-        var states = await new PipelineRunner(probe, new RecordingReporter()).PlanAsync(CancellationToken.None).WaitAsync(Restore);
-        Directory.Delete(scratch.Combine("probe"), recursive: true);
-        var missing = states.Where(s => s.Unit.Enabled && !BuiltInACopy.Contains(s.Unit.Title) && s.RestoreFrom is null).Select(s => s.Unit.Title).ToList();
+        using var limit = new CancellationTokenSource(Restore);
+        var states = await new PipelineRunner(session, new RecordingReporter()).PlanAsync(limit.Token);
+        var store = new LocalUnitStore(IsolatedUnitCache.Directory);
+        var missing = states.Where(s => s.Unit.Enabled && !BuiltInACopy.Contains(s.Unit.Title) && store.Entry(s.Address) is null)
+            .Select(s => s.Unit.Title).ToList();
         if (missing.Count == 0) return (session, python);
-        output.WriteLine($"the unit cache lacks {string.Join(", ", missing)} (the fixture's build is from an earlier run): building a copy from nothing");
+        output.WriteLine($"the unit cache lacks {string.Join(", ", missing)} (the build tree is from an earlier run): building a copy from nothing");
         var origin = Reproducibility.PrepareScratch(session, scratch.Combine("origin"));
         var (built, _, _) = await builds.BuildAsync(origin.RecipePath, output).WaitAsync(ColdBuild);
         return (built, built.Product!);
