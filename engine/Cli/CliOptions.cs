@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Wasipy.SharedCache;
 using Wasipy.Pipeline;
 using Wasipy.Wasm;
 
@@ -23,6 +24,9 @@ public sealed class CliOptions
     public Option<bool> Json { get; } = new("--json") { Description = "Print JSON for programs instead of lines for people" };
     public Option<string[]> Env { get; } = new("--env") { Description = "A variable for python: KEY=VALUE, or KEY for this shell's value; repeatable (nothing else of the host's environment is passed)" };
     public Option<string[]> EnvFile { get; } = new("--env-file") { Description = "A file of KEY=VALUE lines (# comments) for python's environment; repeatable" };
+    public Option<bool> NoCache { get; } = new("--no-cache") { Description = "Do not use the shared unit cache (neither the local folder nor a remote cache)" };
+    public Option<string?> RemoteCache { get; } = new("--remote-cache") { Description = "A Bazel HTTP remote cache url (GET/PUT ac/ and cas/ under it); overrides cache.remote in wasipy.yaml" };
+    public Option<bool> RemoteCacheReadOnly { get; } = new("--remote-cache-read-only") { Description = "Only read from the remote cache, never write to it (for untrusted jobs)" };
     public Option<string> RecipesDir { get; } = new("--recipes") { Description = "The recipes folder", DefaultValueFactory = _ => "recipes" };
 
     public CliOptions()
@@ -36,6 +40,9 @@ public sealed class CliOptions
 
     /// <summary>The options that choose what is built (every command that builds or finds a build has them).</summary>
     public IEnumerable<Option> Build => [Config, Toolchain, Stdlib, With, Snapshot, App, AppMain];
+
+    /// <summary>The options of the shared unit cache (every command that builds or plans has them).</summary>
+    public IEnumerable<Option> Cache => [NoCache, RemoteCache, RemoteCacheReadOnly];
 
     /// <summary>What the parsed command line asks to build; options a command does not have are left at their defaults.</summary>
     public BuildOptions Read(ParseResult parse, Command command) => new()
@@ -51,6 +58,14 @@ public sealed class CliOptions
         Jobs = Has(command, Jobs) ? parse.GetValue(Jobs) : null,
         Toolchain = parse.GetValue(Toolchain),
         StdlibMode = Has(command, Stdlib) ? parse.GetValue(Stdlib) : null,
+        Cache = Has(command, NoCache) ? ReadCache(parse) : null,
+    };
+
+    private CacheRequest ReadCache(ParseResult parse) => new()
+    {
+        Disabled = parse.GetValue(NoCache),
+        RemoteUrl = parse.GetValue(RemoteCache) is { } url ? CacheSettings.ParseRemote(url, "--remote-cache").AbsoluteUri : null,
+        RemoteReadOnly = parse.GetValue(RemoteCacheReadOnly),
     };
 
     private static bool Has(Command command, Option option) => command.Options.Contains(option);

@@ -37,6 +37,8 @@ public sealed class ConsoleReporter(TextWriter output, bool interactive) : IStep
             StepStatus.Done => "done  ",
             StepStatus.Skipped => "skipped",
             StepStatus.OptionalFailed => "FAILED (optional: left out)",
+            StepStatus.Restored => $"restored ({outcome.From})",
+            StepStatus.Deferred => "not needed",
             _ => "FAILED",
         };
         var reason = outcome.Reason.Length > 0 ? $"  ({outcome.Reason})" : "";

@@ -7,7 +7,7 @@ namespace Wasipy.Cli;
 /// <summary>`wasipy plan` and `wasipy why`: what a run would do and what changed, from the units' key manifests.</summary>
 public static class PlanReport
 {
-    private static string Status(UnitState s) => !s.Unit.Enabled ? "skipped" : s.Fresh ? "cached" : "run";
+    private static string Status(UnitState s) => !s.Unit.Enabled ? "skipped" : s.Fresh ? "cached" : s.RestoreFrom == SharedCache.UnitCache.Pinned ? "deferred" : s.RestoreFrom is not null ? "restore" : "run";
 
     public static void Print(IReadOnlyList<UnitState> states, TextWriter output)
     {
@@ -15,16 +15,25 @@ public static class PlanReport
         {
             var s = states[i];
             var reason = Status(s) == "run" ? $"  ({s.Reason})" : "";
-            output.WriteLine($"[{i + 1}/{states.Count}] {s.Unit.Title,-22} {Status(s),-7}{reason}");
+            var status = Status(s) switch
+            {
+                "restore" => $"restored ({s.RestoreFrom})",
+                "deferred" => "not needed (cached for another folder only; built if a later step runs)",
+                var other => other,
+            };
+            output.WriteLine($"[{i + 1}/{states.Count}] {s.Unit.Title,-22} {status,-7}{reason}");
         }
         var toRun = states.Count(s => Status(s) == "run");
-        output.WriteLine(toRun == 0 ? "wasipy: nothing to do; every step is cached" : $"wasipy: {toRun} step(s) would run");
+        var restore = states.Count(s => Status(s) == "restore");
+        output.WriteLine(toRun + restore == 0 ? "wasipy: nothing to do; every step is cached"
+            : $"wasipy: {toRun} step(s) would run" + (restore > 0 ? $", {restore} would be restored from the unit cache" : ""));
     }
 
     public static string Json(IReadOnlyList<UnitState> states) =>
         JsonSerializer.Serialize(states.Select(s => new
         {
             step = s.Unit.Title, id = s.Unit.Id, status = Status(s), reason = Status(s) == "run" ? s.Reason : null, key = s.Key.Value,
+            address = s.Address, from = s.RestoreFrom == SharedCache.UnitCache.Pinned ? null : s.RestoreFrom,
         }), new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
 
     public static void PrintWhy(BuildUnit unit, TextWriter output)

@@ -24,6 +24,8 @@ public sealed record BuildOptions
     public string? AppMain { get; init; }
     /// <summary>Packages added for this build (`--with`), by name: recipes/packages/NAME.yaml.</summary>
     public IReadOnlyList<string> With { get; init; } = [];
+    /// <summary>The shared unit cache (`--no-cache`, `--remote-cache`); null: none (the default for callers other than the command line).</summary>
+    public SharedCache.CacheRequest? Cache { get; init; }
     /// <summary>The built-in actions steps may use (default: <see cref="Actions.ActionRegistry.Default"/>).</summary>
     public Actions.ActionRegistry? Actions { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Wasipy.Caching;
+using Wasipy.SharedCache;
 using Wasipy.Errors;
 using Wasipy.Pipeline.Actions;
 using Wasipy.Processes;
@@ -11,16 +12,24 @@ using Polly.Retry;
 namespace Wasipy.Pipeline;
 
 /// <summary>A unit's key and whether the cache already holds its result, with the reason when it does not.</summary>
-public sealed record UnitState(BuildUnit Unit, CacheKey Key, bool Fresh, string Reason);
+public sealed record UnitState(BuildUnit Unit, CacheKey Key, bool Fresh, string Reason)
+{
+    /// <summary>Where a stale unit would be restored from instead of run ("local", "remote URL"), if anywhere.</summary>
+    public string? RestoreFrom { get; init; }
+    /// <summary>Where the shared unit cache keeps (or would keep) this unit's outputs: its key without the checkout's path.</summary>
+    public string Address { get; init; } = "";
+}
 
 /// <summary>
 /// The one executor for every build unit (pipeline steps, C libraries, packages): for each unit in order it
 /// computes the key once, decides fresh or stale, runs what is stale under its lock with its log, checks the
 /// outputs and stamps. <see cref="PlanAsync"/> uses the same key code without running anything.
 /// </summary>
-public sealed class UnitExecutor(BuildSession session, ActionServices services, IStepReporter reporter)
+public sealed class UnitExecutor(BuildSession session, ActionServices services, IStepReporter reporter, UnitCache? unitCache = null)
 {
     private readonly Dictionary<string, string> _fingerprints = new();
+    /// <summary>Each unit's address in the shared unit cache (its key without the checkout's path).</summary>
+    private readonly Dictionary<string, string> _addresses = new();
     private IReadOnlyDictionary<string, CacheKey> _keys = new Dictionary<string, CacheKey>();
     private IReadOnlyList<BuildUnit> _planned = [];
 
@@ -33,21 +42,24 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         var locks = new Dictionary<string, DirectoryLock>();
         try
         {
-            for (var i = 0; i < units.Count; i++)
+            // Units whose cached outputs are pinned to another folder, not built yet: built as soon as a unit after them runs.
+            var deferred = new List<int>();
+            async Task ProcessAsync(int i, bool mayDefer, string? neededBy = null)
             {
                 var unit = units[i];
                 if (!unit.Enabled)
                 {
                     keys[unit.Id] = Skipped(unit, keys);   // a later unit may still name it in `needs`
+                    _addresses[unit.Id] = CacheAddress.Marker("skipped", unit.Needs.Select(n => _addresses.GetValueOrDefault(n, n)));
                     Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Skipped, TimeSpan.Zero, "", unit.LogPath));
-                    continue;
+                    return;
                 }
                 var state = await StateAsync(unit, keys, cancellation);
                 if (state.Fresh)
                 {
                     keys[unit.Id] = state.Key;
                     Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Cached, TimeSpan.Zero, state.Key.Value, unit.LogPath));
-                    continue;
+                    return;
                 }
                 if (unit.LockDir is { } lockDir && !locks.ContainsKey(lockDir))
                     locks[lockDir] = await DirectoryLock.AcquireAsync(lockDir, Console.Error.WriteLine, cancellation);
@@ -56,6 +68,39 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                 var cache = new StepCache(unit.StampDir);
                 cache.Invalidate(unit.StampName);
                 var clock = Stopwatch.StartNew();
+                var scopes = unitCache is null ? null : CacheScopes(unit);
+                // What the unit cache said about a unit that is then built goes after the build's own log.
+                var notes = new List<string>();
+                if (scopes is not null && await RestoreAsync(unit, state.Key, scopes, notes, cancellation) is { } from)
+                {
+                    cache.MarkDone(unit.StampName, state.Key);
+                    keys[unit.Id] = state.Key;
+                    Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Restored, clock.Elapsed, state.Key.Value, unit.LogPath) { Reason = state.Reason, From = from });
+                    return;
+                }
+                if (scopes is not null && mayDefer && notes.Any(n => n.StartsWith(UnitCache.PinnedNote, StringComparison.Ordinal)))
+                {
+                    // Its outputs only work in the folder they were built in: it is built only if a later unit runs.
+                    keys[unit.Id] = state.Key;
+                    deferred.Add(i);
+                    Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Deferred, clock.Elapsed, state.Key.Value, unit.LogPath)
+                        { Reason = "cached for another folder only; built if a later step runs" });
+                    return;
+                }
+                // Shell commands may use anything in the build folder, so what was deferred is built first; a built-in
+                // action (provenance, smoke-test) reads only what its parameters name.
+                if (deferred.Count > 0 && unit.Commands.Count > 0)
+                {
+                    var pending = deferred.ToList();
+                    deferred.Clear();
+                    foreach (var index in pending)
+                    {
+                        outcomes.RemoveAll(o => o.Step == units[index].Title && o.Status == StepStatus.Deferred);
+                        await ProcessAsync(index, mayDefer: false, neededBy: unit.Title);
+                    }
+                    reporter.Started(i, units.Count, unit.Title, unit.LogPath);
+                }
+                var before = scopes?.Select(s => s.Whole ? ScopeState.Empty : ScopeState.Of(s.Path, cancellation)).ToList();
                 try
                 {
                     await RunOneAsync(unit, state.Key, cancellation);
@@ -69,11 +114,16 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                     {
                         AppendToLog(unit.LogPath, $"warning: optional {unit.Title} did not build, so what needs it is left out: {e.Message}");
                         keys[unit.Id] = new CacheKey("failed:" + state.Key.Value, state.Key.Components);
+                        _addresses[unit.Id] = CacheAddress.Marker("failed", [_addresses[unit.Id]]);
                         Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.OptionalFailed, clock.Elapsed, state.Key.Value, failure.LogPath));
-                        continue;
+                        return;
                     }
                     reporter.Finished(i, units.Count, new StepOutcome(unit.Title, StepStatus.Failed, clock.Elapsed, state.Key.Value, failure.LogPath));
                     throw failure;
+                }
+                finally
+                {
+                    foreach (var note in notes) AppendLine(unit.LogPath, note);
                 }
                 // A fingerprint (e.g. the compiler's --version) may change because the unit itself installed
                 // something; stamp what is true now, so the next run does not see a change that was ours.
@@ -85,8 +135,11 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
                 }
                 cache.MarkDone(unit.StampName, key);
                 keys[unit.Id] = key;
-                Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Done, clock.Elapsed, key.Value, unit.LogPath) { Reason = state.Reason });
+                if (scopes is not null && unitCache is not null)
+                    await unitCache.StoreAsync(_addresses[unit.Id], unit.Title, scopes, before!, session.Config.Root, line => AppendLine(unit.LogPath, line), cancellation);
+                Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Done, clock.Elapsed, key.Value, unit.LogPath) { Reason = neededBy is null ? state.Reason : $"needed by {neededBy}" });
             }
+            for (var i = 0; i < units.Count; i++) await ProcessAsync(i, mayDefer: true);
         }
         finally
         {
@@ -106,11 +159,14 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
             if (!unit.Enabled)
             {
                 keys[unit.Id] = Skipped(unit, keys);
-                states.Add(new UnitState(unit, keys[unit.Id], true, "skipped"));
+                _addresses[unit.Id] = CacheAddress.Marker("skipped", unit.Needs.Select(n => _addresses.GetValueOrDefault(n, n)));
+                states.Add(new UnitState(unit, keys[unit.Id], true, "skipped") { Address = _addresses[unit.Id] });
                 continue;
             }
-            var state = await StateAsync(unit, keys, cancellation);
+            var state = await StateAsync(unit, keys, cancellation) with { Address = _addresses[unit.Id] };
             keys[unit.Id] = state.Key;
+            if (!state.Fresh && unitCache is not null && CacheScopes(unit) is not null)
+                state = state with { RestoreFrom = await unitCache.WhereAsync(_addresses[unit.Id], session.Config.Root, cancellation) };
             states.Add(state);
         }
         return states;
@@ -165,7 +221,31 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         foreach (var command in unit.Fingerprint)
             key.Add($"fingerprint {command}", await FingerprintAsync(command, cancellation));
         unit.Action?.AddToKey(new ActionContext(session, unit, services) { Cancellation = cancellation }, key);
-        return key.Build();
+        var built = key.Build();
+        _addresses[unit.Id] = CacheAddress.Of(built.Components, session.Config.Root, _addresses);
+        return built;
+    }
+
+    /// <summary>The folders the unit cache keeps this unit's outputs in (<see cref="CacheScope.For"/>), or null when it is
+    /// not cached: it declares no outputs, one outside the build, library and download folders, or its action says so.</summary>
+    private IReadOnlyList<CacheScope>? CacheScopes(BuildUnit unit) =>
+        unit.Action is { Cacheable: false } ? null
+            : CacheScope.For(unit.WorkingDirectory, AllOutputs(unit), [session.Dirs.Build, session.Dirs.Libs, session.Dirs.Downloads]);
+
+    /// <summary>Restores a stale unit from the unit cache, under the unit's lock and log; where from, or null to build it.</summary>
+    private async Task<string?> RestoreAsync(BuildUnit unit, CacheKey key, IReadOnlyList<CacheScope> scopes, List<string> notes, CancellationToken cancellation)
+    {
+        var staging = Path.Combine(session.Dirs.Build, ".wasipy", "restore", unit.StampName);
+        var from = await unitCache!.RestoreAsync(_addresses[unit.Id], scopes, session.Config.Root, staging, notes.Add, cancellation);
+        var missing = from is null ? [] : AllOutputs(unit).Where(o => !File.Exists(o) && !Directory.Exists(o)).ToList();
+        if (from is not null && missing.Count == 0)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(unit.LogPath)!);
+            File.WriteAllLines(unit.LogPath, [$"# {unit.Title}, key {key.Value}: restored from the {from} cache", .. notes]);
+            return from;
+        }
+        if (missing.Count > 0) notes.Add($"# the cached outputs lack {string.Join(", ", missing)}; building instead");
+        return null;
     }
 
     private async Task<string> FingerprintAsync(string command, CancellationToken cancellation)
@@ -242,6 +322,12 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
     {
         outcomes.Add(outcome);
         reporter.Finished(index, count, outcome);
+    }
+
+    private static void AppendLine(string logPath, string line)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        File.AppendAllText(logPath, line + "\n");
     }
 
     private static void AppendToLog(string logPath, string message)

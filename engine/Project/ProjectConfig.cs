@@ -17,6 +17,8 @@ public sealed record ProjectConfig
     public IReadOnlyDictionary<string, string> PackageEnv { get; init; } = new Dictionary<string, string>();
     /// <summary>How downloads wait and retry.</summary>
     public DownloadsSpec Downloads { get; init; } = new();
+    /// <summary>The unit cache shared by checkouts (a local folder) and machines (a remote url).</summary>
+    public CacheSpec Cache { get; init; } = new();
     /// <summary>Where `wasipy test` finds the interpreter of the build tree and what it maps.</summary>
     public RegrtestConfig? Regrtest { get; init; }
     /// <summary>What the pipeline makes (templates): exec, verify, the smoke test and `run`'s last line read it.</summary>
@@ -137,6 +139,21 @@ public sealed record DownloadsSpec
     public int AttemptTimeoutSeconds { get; init; } = 900;
     /// <summary>The most bytes one source may have (a recipe's source.size may lower it): more is cut off, that url fails.</summary>
     public long MaxBytes { get; init; } = 1L << 30;
+}
+
+/// <summary>wasipy.yaml `cache:`: where units' outputs are kept by key, for other checkouts and machines.</summary>
+public sealed record CacheSpec
+{
+    /// <summary>The local cache folder (default: $WASIPY_CACHE_DIR, else $XDG_CACHE_HOME/wasipy/units, else ~/.cache/wasipy/units).</summary>
+    public string? Dir { get; init; }
+    /// <summary>A Bazel HTTP remote cache (GET/PUT ac/KEY and cas/SHA256 under this url); none by default.</summary>
+    public string? Remote { get; init; }
+    /// <summary>Only read from the remote cache, never write (for untrusted jobs).</summary>
+    public bool RemoteReadOnly { get; init; }
+    /// <summary>One remote request, retries included, that takes longer than this fails; the run goes on without the remote cache.</summary>
+    public int RemoteTimeoutSeconds { get; init; } = 30;
+    /// <summary>Attempts after the first for a remote request that fails (connection errors, 5xx).</summary>
+    public int RemoteRetries { get; init; } = 2;
 }
 
 /// <summary>One way of shipping the standard library (wasipy.yaml stdlib_modes).</summary>

@@ -36,6 +36,7 @@ public static partial class ProjectLoader
     private static void Validate(YamlFile file, ProjectConfig config, IReadOnlyDictionary<string, ActionSignature> actions)
     {
         ValidateDownloads(file, config.Downloads);
+        ValidateCache(file, config.Cache);
         if (config.StdlibModes.Count == 0)
             throw file.Error("stdlib_modes is empty: define at least one way to ship the standard library (e.g. packed: { embedded: true })", "stdlib_modes");
         if (config.Toolchains.Count == 0)
@@ -96,6 +97,17 @@ public static partial class ProjectLoader
 
     /// <summary>One day: the longest time-out wasipy accepts (Polly's timeout strategy refuses more).</summary>
     private const int MaxTimeoutSeconds = 86_400;
+
+    private static void ValidateCache(YamlFile file, CacheSpec cache)
+    {
+        if (cache.RemoteTimeoutSeconds is < 1 or > MaxTimeoutSeconds)
+            throw file.Error($"cache.remote_timeout_seconds is {cache.RemoteTimeoutSeconds}: a time-out must be from 1 to {MaxTimeoutSeconds} seconds", "cache", "remote_timeout_seconds");
+        if (cache.RemoteRetries is < 0 or > 10)
+            throw file.Error($"cache.remote_retries is {cache.RemoteRetries}: it must be from 0 (one try) to 10", "cache", "remote_retries");
+        if (cache.Remote is { Length: > 0 } remote)
+            try { SharedCache.CacheSettings.ParseRemote(remote, "cache.remote"); }
+            catch (Errors.WasipyException e) { throw file.Error(e.Message, "cache", "remote"); }
+    }
 
     private static void ValidateDownloads(YamlFile file, DownloadsSpec downloads)
     {

@@ -12,7 +12,7 @@ public static class PlanCommand
     {
         var o = c.Options;
         return c.Command("plan", "Show which steps a run would take from the cache and which it would run, and why; runs nothing",
-            [o.Recipe, o.Config, o.Source, o.Mirror, o.Toolchain, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Json], async (parse, command) =>
+            [o.Recipe, o.Config, o.Source, o.Mirror, o.Toolchain, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Json, .. o.Cache], async (parse, command) =>
         {
             var session = BuildSession.Open(o.Read(parse, command));
             var states = await new PipelineRunner(session, new ConsoleReporter(c.Stdout, false)).PlanAsync(c.Signals.Token);

@@ -11,7 +11,7 @@ public static class RunCommand
     {
         var o = c.Options;
         return c.Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again",
-            [o.Recipe, o.Config, o.Source, o.Mirror, o.Jobs, o.Toolchain, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain], async (parse, command) =>
+            [o.Recipe, o.Config, o.Source, o.Mirror, o.Jobs, o.Toolchain, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, .. o.Cache], async (parse, command) =>
         {
             var session = BuildSession.Open(o.Read(parse, command));
             c.Stdout.WriteLine($"wasipy: CPython {session.Recipe.Version}, stdlib {session.Stdlib}, toolchain '{session.ToolchainName}', in {session.Dirs.Build}");
@@ -19,8 +19,11 @@ public static class RunCommand
             var outcomes = await c.Reporter.ShowAsync(() => new PipelineRunner(session, c.Reporter).RunAsync(c.Signals.Token));
             var ran = outcomes.Count(x => x.Status == StepStatus.Done);
             var cached = outcomes.Count(x => x.Status == StepStatus.Cached);
+            var restored = outcomes.Count(x => x.Status == StepStatus.Restored);
             var left = outcomes.Where(x => x.Status == StepStatus.OptionalFailed).Select(x => x.Step).ToList();
             c.Stdout.WriteLine($"wasipy: done in {ConsoleReporter.Format(clock.Elapsed)} ({ran} step(s) run, {cached} cached" +
+                               (restored > 0 ? $", {restored} restored from the unit cache" : "") +
+                               (outcomes.Count(x => x.Status == StepStatus.Deferred) is > 0 and var notNeeded ? $", {notNeeded} not needed" : "") +
                                (left.Count > 0 ? $"; optional and left out: {string.Join(", ", left)}" : "") + ")");
             if (session.Product is { } python && File.Exists(python.WasmPath))
                 c.Stdout.WriteLine($"wasipy: run it with: {python.WasmtimeCommand()}");

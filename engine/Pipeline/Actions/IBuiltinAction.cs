@@ -18,6 +18,8 @@ public interface IBuiltinAction
     /// <summary>The date (Unix seconds) of the build's own source, once this action has it: every step without a source
     /// of its own gets it as SOURCE_DATE_EPOCH (the `fetch` action gives the CPython archive's).</summary>
     long? SourceDate(ActionContext context) => null;
+    /// <summary>Whether the unit cache may keep this step's outputs for other checkouts (false: it always runs when stale).</summary>
+    bool Cacheable => true;
     Task RunAsync(ActionContext context, StepLog log, CancellationToken cancellation);
 }
 

@@ -16,6 +16,8 @@ public sealed class ProvenanceAction : IBuiltinAction
 {
     public string Name => "provenance";
     public ActionSignature Parameters { get; } = new(["dir"], []);
+    /// <summary>MANIFEST.json records this checkout's unit keys, which name its folder: written afresh in each checkout.</summary>
+    public bool Cacheable => false;
 
     public IEnumerable<string> Outputs(ActionContext c) => [Path.Combine(c.Param("dir"), "SHA256SUMS"), Path.Combine(c.Param("dir"), "MANIFEST.json")];
 

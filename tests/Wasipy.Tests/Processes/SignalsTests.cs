@@ -23,15 +23,17 @@ public class SignalsTests
     public async Task A_run_that_stops_by_itself_after_the_signal_is_not_forced()
     {
         var exited = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var signals = new Signals(register: false, TimeSpan.FromMilliseconds(300), code => exited.TrySetResult(code));
+        var signals = new Signals(register: false, TimeSpan.FromSeconds(2), code => exited.TrySetResult(code));
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        signals.Token.Register(() => cancelled.TrySetResult());
 
         signals.Raise(PosixSignal.SIGINT);
-        await Task.Delay(50);
-        Assert.True(signals.Token.IsCancellationRequested);
+        // The token is cancelled on a pool thread: waited for, not assumed after a fixed 50 ms (a loaded machine is slower).
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(130, signals.ExitCode);
         signals.Dispose();   // the run returned
 
-        await Task.Delay(600);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));   // past the 2 s after which a run that did not return is forced
         Assert.False(exited.Task.IsCompleted);
     }
 
