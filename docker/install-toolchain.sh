@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the wasm32-wasi build environment from Debian packages:
-#   clang-16, lld-16, libclang-rt-16-dev-wasm32 (bookworm), wasi-libc (trixie), host build deps;
+#   clang-16, lld-16, libclang-rt-16-dev-wasm32 (bookworm), wasi-libc (trixie), host build deps, nginx (the tests'
+#   remote build cache on 127.0.0.1: WebDAV PUT);
 #   with --llvm-19 also clang-19, lld-19 and their wasm32 runtime and libc++ (bookworm).
 # Extra apt sources (trixie, deb-src) are derived from the machine's existing apt configuration,
 # so no registry host is written here. Safe to run more than once.
@@ -62,7 +63,8 @@ apt-get install -y -q --no-install-recommends \
   clang-16 lld-16 llvm-16 libclang-rt-16-dev-wasm32 libc++-16-dev-wasm32 libc++abi-16-dev-wasm32 patch tcl \
   git autoconf automake libtool \
   build-essential pkg-config dpkg-dev ca-certificates xz-utils \
-  zlib1g-dev libffi-dev libssl-dev libbz2-dev liblzma-dev libsqlite3-dev
+  zlib1g-dev libffi-dev libssl-dev libbz2-dev liblzma-dev libsqlite3-dev \
+  nginx
 apt-get install -y -q --no-install-recommends -t trixie wasi-libc
 # The debian-llvm19 toolchain (wasipy.yaml) asks for LLVM 19 too: the same release's clang-19, lld-19 and wasm32 runtime.
 if [ "${1:-}" = "--llvm-19" ]; then
