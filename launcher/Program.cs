@@ -12,8 +12,10 @@ var script = Path.GetFullPath(Path.Combine(launcherDir, "..", "..", "wasipy"));
 var state = Environment.GetEnvironmentVariable(Fallback.Variable);
 if (!Freshness.IsFresh(launcherDir))
     return Fallback.ToEngine(script, args, state == "fresh" ? "off" : "stale");   // "fresh": just published, and still not: the engine runs
-if (ExecLine.Parse(args) is not { } line || Locate(line.Request) is not { } target)
-    return Fallback.ToEngine(script, args, "off");
+if (ExecLine.Parse(args) is not { } line) return Fallback.ToEngine(script, args, "off");
+// Loading Wasmtime (a 30 MB library) takes as long as finding python.wasm: both at once, on the two threads.
+var starting = Task.Run(() => new WasiCommandHost(timeLimits: false));
+if (Locate(line.Request) is not { } target) return Fallback.ToEngine(script, args, "off");
 
 try
 {
@@ -27,9 +29,10 @@ try
     // Ctrl-C and SIGTERM end the run with 130 and 143, as they end the engine's.
     using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => Environment.Exit(130));
     using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Environment.Exit(143));
-    using var host = new WasiCommandHost(target.ModuleCacheDir, timeLimits: false);
+    if (!starting.Wait(TimeSpan.FromMinutes(2))) throw new WasipyException("Wasmtime did not start within 2 minutes; is the machine overloaded? Try again");
+    using var host = starting.Result;
     var setup = DateTime.UtcNow - ProcessClock.Entered;
-    var result = host.Run(target.Python.Command(line.PythonArgs, inheritStdio: true, timeout: TimeSpan.FromHours(24), context: context));
+    var result = host.Run(target.Python.Command(line.PythonArgs, inheritStdio: true, timeout: TimeSpan.FromHours(24), context: context), target.ModuleCacheDir);
     if (result.Trap is not null) Console.Error.WriteLine($"wasipy: python.wasm trapped: {result.Trap}");
     if (line.Timing)
         foreach (var text in new ExecTiming("launcher", ProcessClock.ProcessStart, setup, result).Lines()) Console.Error.WriteLine(text);

@@ -5,8 +5,8 @@ using Wasipy.Project;
 namespace Wasipy.Exec;
 
 /// <summary>
-/// The answers `exec` remembers in the project's .cache/exec: one JSON file per request, named by the contents of
-/// the recipe and of wasipy.yaml, the recipe's path, the options and WASI_SDK_PATH (which chooses the default
+/// The answers `exec` remembers in the project's .cache/exec: one JSON file per request, named by a hash
+/// (<see cref="QuickHash"/>) of the contents of the recipe and of wasipy.yaml, the recipe's path, the options and WASI_SDK_PATH (which chooses the default
 /// toolchain). An answer counts while its python.wasm exists. The engine writes them; the engine and the launcher
 /// read them.
 /// </summary>
@@ -20,7 +20,7 @@ public static class RememberedTargets
     /// not read whole: a FIFO or device given as the recipe is refused without opening it.</summary>
     public static string MemoPath(ExecRequest request, string configPath)
     {
-        var key = ContentHash.OfString(string.Join('\0', ContentHash.OfFile(request.RecipePath), ContentHash.OfFile(configPath),
+        var key = QuickHash.OfString(string.Join('\0', QuickHash.OfFile(request.RecipePath), QuickHash.OfFile(configPath),
             Path.GetFullPath(request.RecipePath), request.StdlibMode, request.Snapshot ? "True" : "", request.Toolchain, request.AppDir,
             request.AppMain, string.Join(',', request.With), Environment.GetEnvironmentVariable("WASI_SDK_PATH")));
         return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, ".cache", "exec", key + ".json");

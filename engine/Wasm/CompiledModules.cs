@@ -41,7 +41,7 @@ public static class CompiledModules
     {
         var file = new FileInfo(wasmPath);
         var stamp = $"{file.Length} {file.LastWriteTimeUtc.Ticks} ";
-        var memo = Path.Combine(cacheDir, "hashes", ContentHash.OfString(Path.GetFullPath(wasmPath)));
+        var memo = Path.Combine(cacheDir, "hashes", QuickHash.OfString(Path.GetFullPath(wasmPath)));
         try
         {
             if (File.Exists(memo) && File.ReadAllText(memo) is var known && known.StartsWith(stamp, StringComparison.Ordinal) && known.Length == stamp.Length + 64)

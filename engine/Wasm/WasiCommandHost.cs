@@ -6,7 +6,8 @@ using Module = Wasmtime.Module;
 namespace Wasipy.Wasm;
 
 /// <summary>
-/// Runs a WASI command module (not a wasi-threads one) in-process on one Wasmtime engine: compiled modules come from
+/// Runs a WASI command module (not a wasi-threads one) in-process on one Wasmtime engine (made on any thread, ahead
+/// of the first run if the caller likes): compiled modules come from
 /// <see cref="CompiledModules"/>, each run gets its own store and WASI context, on a thread with a 16 MiB native
 /// stack. <see cref="WasiRunner"/> (the engine's host) and the `exec` launcher both run python through it, so both
 /// give the guest the same arguments, environment, folders and stdio.
@@ -14,14 +15,12 @@ namespace Wasipy.Wasm;
 public sealed class WasiCommandHost : IDisposable
 {
     public const int GuestThreadStack = 16 * 1024 * 1024;
-    private readonly string? _moduleCacheDir;
     private readonly bool _timeLimits;
 
     /// <param name="timeLimits">Whether runs stop at their time limit (epoch interruption: the caller ticks
     /// <see cref="Engine"/> once a second). The check costs about 15% of pure-Python speed.</param>
-    public WasiCommandHost(string? moduleCacheDir, bool timeLimits)
+    public WasiCommandHost(bool timeLimits)
     {
-        _moduleCacheDir = moduleCacheDir;
         _timeLimits = timeLimits;
         using var config = new Config().WithEpochInterruption(timeLimits).WithMaximumStackSize(2 * 1024 * 1024);
         Engine = new Engine(config);
@@ -32,14 +31,15 @@ public sealed class WasiCommandHost : IDisposable
     /// <summary>The cache file flavour of this host's compiled code.</summary>
     public string Flavour => _timeLimits ? "" : "-unlimited";
 
-    /// <summary>Runs <paramref name="run"/> on a guest thread; a failure that is not the guest's own is a WasipyException.</summary>
-    public WasiResult Run(WasiRun run)
+    /// <summary>Runs <paramref name="run"/> on a guest thread, its module compiled or taken from
+    /// <paramref name="moduleCacheDir"/>; a failure that is not the guest's own is a WasipyException.</summary>
+    public WasiResult Run(WasiRun run, string? moduleCacheDir)
     {
         WasiResult? result = null;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
-            try { result = RunOnThisThread(run); }
+            try { result = RunOnThisThread(run, moduleCacheDir); }
             catch (Exception e) { failure = e; }
         }, GuestThreadStack) { Name = "wasm-guest" };
         thread.Start();
@@ -48,11 +48,11 @@ public sealed class WasiCommandHost : IDisposable
         return result!;
     }
 
-    private WasiResult RunOnThisThread(WasiRun run)
+    private WasiResult RunOnThisThread(WasiRun run, string? moduleCacheDir)
     {
         CheckPreopens(run);
         var clock = Stopwatch.StartNew();
-        using var module = CompiledModules.Load(Engine, run.WasmPath, _moduleCacheDir, Flavour);
+        using var module = CompiledModules.Load(Engine, run.WasmPath, moduleCacheDir, Flavour);
         var loaded = clock.Elapsed;
         using var stdio = new CapturedStdio(run);
         var wasi = Configure(run, stdio, w => w.WithStandardOutput(stdio.Out!).WithStandardError(stdio.Err!));

@@ -19,7 +19,7 @@ public sealed class WasiRunner : IWasiHost
     public WasiRunner(string? moduleCacheDir = null, bool timeLimits = true)
     {
         _moduleCacheDir = moduleCacheDir;
-        _host = new WasiCommandHost(moduleCacheDir, timeLimits);
+        _host = new WasiCommandHost(timeLimits);
         // The epoch is engine-wide: it ticks once a second for every run, and each run's store has its own
         // deadline in ticks, so that runs in parallel time out on their own.
         _ticker = timeLimits ? new Timer(_ => _host.Engine.IncrementEpoch(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) : null;
@@ -31,7 +31,7 @@ public sealed class WasiRunner : IWasiHost
     {
         if (!File.Exists(run.WasmPath))
             throw new WasipyException($"{run.WasmPath} does not exist; build it first with `wasipy run <recipe>`");
-        return WasmImports.IsThreadsModule(run.WasmPath) ? RunThreads(run) : _host.Run(run);
+        return WasmImports.IsThreadsModule(run.WasmPath) ? RunThreads(run) : _host.Run(run, _moduleCacheDir);
     }
 
     /// <summary>A wasi-threads module: every guest thread with its own store and WASI context over one shared memory.
