@@ -10,7 +10,7 @@ ProcessClock.Mark();
 var launcherDir = AppContext.BaseDirectory;
 var script = Path.GetFullPath(Path.Combine(launcherDir, "..", "..", "wasipy"));
 var state = Environment.GetEnvironmentVariable(Fallback.Variable);
-if (!Freshness.IsFresh(launcherDir))
+if (!LauncherFreshness.IsFresh(launcherDir))
     return Fallback.ToEngine(script, args, state == "fresh" ? "off" : "stale");   // "fresh": just published, and still not: the engine runs
 if (ExecLine.Parse(args) is not { } line) return Fallback.ToEngine(script, args, "off");
 // Loading Wasmtime (a 30 MB library) takes as long as finding python.wasm: both at once, on the two threads.

@@ -1,8 +1,9 @@
-namespace Wasipy.Launcher;
+namespace Wasipy.Exec;
 
-/// <summary>Whether the launcher was built from the sources as they are: none of the files it was built from
-/// (sources.txt, written when it was published) is newer than its stamp (written just before publishing).</summary>
-public static class Freshness
+/// <summary>Whether the `exec` launcher (launcher/, published by `./wasipy` into .cache/launcher) was built from the
+/// sources as they are: none of the files it was built from (sources.txt, written when it was published) is newer
+/// than its stamp (written just before publishing), and none is gone.</summary>
+public static class LauncherFreshness
 {
     public const string SourcesFile = "sources.txt", StampFile = "built";
 
