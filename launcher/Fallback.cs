@@ -22,6 +22,11 @@ public static partial class Fallback
         string[] argv = [wasipyScript, .. args];
         Execve(wasipyScript, [.. argv, null], [.. environment, null]);
         // execve returns only when it failed: run the script as a child instead and pass its exit code on.
+        if (!File.Exists(wasipyScript))
+        {
+            Console.Error.WriteLine($"wasipy: {wasipyScript} is missing, so the engine cannot run this command; run the launcher from its place in .cache/launcher");
+            return 1;
+        }
         var start = new ProcessStartInfo(wasipyScript) { UseShellExecute = false };
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment[Variable] = reason;
