@@ -4,7 +4,7 @@
 
   bench.py NORMAL.wasm SNAPSHOT.wasm [-n REPS] [--node-flag FLAG]... [--args ...]
 
-Each repetition runs, interleaved: the normal wasm, the snapshot, and native `python3 -c pass`, each in
+Each repetition runs, interleaved: the normal wasm, the snapshot, and native `python -c pass` (the python running this script), each in
 a fresh process. Reports min / median / max of
   guest   ms from just before wasi.start(instance) to its return (run.mjs --timing; excludes compile)
   compile ms of WebAssembly.compile, instantiate ms,
@@ -35,7 +35,7 @@ def run_node(wasm, flags, args):
 
 def run_native(args):
     t = time.perf_counter()
-    subprocess.run(["python3", *args], check=True, capture_output=True, timeout=60)
+    subprocess.run([sys.executable, *args], check=True, capture_output=True, timeout=60)  # bench/startup.sh runs this with the native python
     return {"wall": (time.perf_counter() - t) * 1e3}
 
 

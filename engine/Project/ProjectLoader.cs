@@ -5,18 +5,10 @@ namespace Wasipy.Project;
 
 public static partial class ProjectLoader
 {
-    public const string FileName = "wasipy.yaml";
+    public const string FileName = ProjectFile.FileName;
 
     /// <summary>Finds wasipy.yaml in the folder of <paramref name="start"/> or any parent.</summary>
-    public static string Find(string start)
-    {
-        for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, FileName);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new WasipyException($"no {FileName} found in {start} or its parents. Run wasipy from the project folder or pass --config.", 2);
-    }
+    public static string Find(string start) => ProjectFile.Find(start);
 
     /// <summary>Loads and checks wasipy.yaml; each step's `uses:` and `with:` are checked against <paramref name="actions"/>.</summary>
     public static ProjectConfig Load(string path, IReadOnlyDictionary<string, ActionSignature> actions)

@@ -11,7 +11,11 @@ public sealed record PythonInstall(string WasmPath, string HostPrefix, string Gu
     /// PYTHONDONTWRITEBYTECODE=1).</summary>
     public WasiResult Run(IWasiHost runner, IReadOnlyList<string> arguments, bool inheritStdio = false, TimeSpan? timeout = null,
         GuestContext? context = null) =>
-        runner.Run(new WasiRun
+        runner.Run(Command(arguments, inheritStdio, timeout, context));
+
+    /// <summary>The run <see cref="Run"/> asks a host for (the launcher asks its own host for the same).</summary>
+    public WasiRun Command(IReadOnlyList<string> arguments, bool inheritStdio = false, TimeSpan? timeout = null, GuestContext? context = null) =>
+        new()
         {
             WasmPath = WasmPath,
             Args = [$"{GuestPrefix}/bin/{Path.GetFileName(WasmPath)}", .. arguments],
@@ -19,7 +23,7 @@ public sealed record PythonInstall(string WasmPath, string HostPrefix, string Gu
             Environment = GuestEnvironment(context ?? GuestContext.None),
             InheritStdio = inheritStdio,
             Timeout = timeout ?? TimeSpan.FromMinutes(5),
-        });
+        };
 
     private static Dictionary<string, string> GuestEnvironment(GuestContext context)
     {

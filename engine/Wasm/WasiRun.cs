@@ -25,5 +25,9 @@ public sealed record WasiResult(int ExitCode, string Stdout, string Stderr, stri
     /// <summary>Time spent in the guest's _start (excludes compiling and instantiating); zero where not measured.</summary>
     public TimeSpan GuestTime { get; init; }
 
+    /// <summary>Time taken to load (or compile) the module, and to instantiate it; zero where not measured.</summary>
+    public TimeSpan ModuleLoadTime { get; init; }
+    public TimeSpan InstantiateTime { get; init; }
+
     public bool Succeeded => ExitCode == 0 && Trap is null;
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Wasipy.Exec;
 using Wasipy.Wasm;
 
 namespace Wasipy.Cli.Commands;
@@ -11,7 +12,7 @@ public static class ExecCommand
     {
         var o = c.Options;
         var pythonArgs = new Argument<string[]>("args") { Description = "Arguments for python, after --", Arity = ArgumentArity.ZeroOrMore };
-        var timing = new Option<bool>("--timing") { Description = "Print the guest's run time (its _start, without compiling) on stderr" };
+        var timing = new Option<bool>("--timing") { Description = "Print where the time went on stderr: process start, set-up, module load, instantiate, the guest's _start" };
         var noCwd = new Option<bool>("--no-cwd") { Description = "A sealed run: do not map the current folder (python starts in /)" };
         var dirs = new Option<string[]>("--dir") { Description = "Map a host folder: HOST[::GUEST][:ro] (GUEST defaults to HOST's absolute path; :ro refuses writes); repeatable" };
         return c.Command("exec", "Run the built python.wasm in the current folder (mapped at its own path), with the folders and variables you give it",
@@ -33,9 +34,11 @@ public static class ExecCommand
                 Processes.ProcessGroup.KillAll();
                 Environment.Exit(c.Signals.ExitCode);
             });
+            var setup = DateTime.UtcNow - ProcessClock.Entered;
             var result = target.Python.Run(runner, parse.GetValue(pythonArgs) ?? [], inheritStdio: true, timeout: TimeSpan.FromHours(24), context: context);
             if (result.Trap is not null) c.Stderr.WriteLine($"wasipy: python.wasm trapped: {result.Trap}");
-            if (parse.GetValue(timing)) c.Stderr.WriteLine($"wasipy: guest time {result.GuestTime.TotalMilliseconds:0.0} ms");
+            if (parse.GetValue(timing))
+                foreach (var line in new ExecTiming("engine", ProcessClock.ProcessStart, setup, result).Lines()) c.Stderr.WriteLine(line);
             return Task.FromResult(result.ExitCode);
         });
     }
