@@ -7,7 +7,8 @@
 # SRC        the pandas source tree (patched)
 # NUMPY_OUT  the numpy unit's output for this same CPython (recipes/packages/numpy/build.sh): its tools/ (the meson
 #            cross file, the compiler wrappers that turn extension-module links into archives, the build Python
-#            that describes the wasm CPython, Cython) and site/numpy/_core/include (numpy's headers for wasm32-wasi)
+#            that describes the wasm CPython, Cython), site/numpy/_core/include and the headers numpy generates
+#            (build/numpy/_core/*.h): numpy's headers for wasm32-wasi
 # OUT        receives build/ (meson build tree), lib/<dotted.name>.a, modules.txt ("dotted.name PyInit_symbol"),
 #            libpandas.a (every module merged), site/pandas (the Python package, without pandas/tests) and times.txt
 #
@@ -23,9 +24,9 @@ JOBS=${JOBS:-2}
 NICE=${NICE:-10}
 HOST_PYTHON3=${HOST_PYTHON3:-python3}
 T=$NP/tools
-NPINC=$NP/site/numpy/_core/include
 problems=()
-for f in "$T/cross-wasm32-wasi.ini" "$T/native.ini" "$T/python" "$T/cython" "$NPINC/numpy/arrayobject.h" "$NPINC/numpy/_numpyconfig.h"; do
+for f in "$T/cross-wasm32-wasi.ini" "$T/native.ini" "$T/python" "$T/cython" "$NP/site/numpy/_core/include/numpy/arrayobject.h" \
+         "$NP/build/numpy/_core/_numpyconfig.h" "$NP/build/numpy/_core/__multiarray_api.h" "$NP/build/numpy/_core/__ufunc_api.h"; do
   [ -e "$f" ] || problems+=("$f is missing (is the numpy unit built for this CPython?)")
 done
 MESON=${NUMPY_SRC:-}/vendored-meson/meson/meson.py
@@ -33,6 +34,12 @@ MESON=${NUMPY_SRC:-}/vendored-meson/meson/meson.py
 command -v ninja >/dev/null || problems+=("ninja is not on PATH (Debian: ninja-build)")
 [ -f "$SRC/pandas/_libs/lib.pyx" ] || problems+=("$SRC is not a pandas source tree")
 if [ ${#problems[@]} -gt 0 ]; then printf 'build-pandas: %s\n' "${problems[@]}" >&2; exit 1; fi
+
+# numpy's headers for wasm32-wasi: the numpy unit ships its runtime files only (site/), so the headers numpy
+# generates at build time (its "devel" install tag) come from its build tree.
+NPINC=$OUT/numpy-include
+rm -rf "$NPINC" && mkdir -p "$NPINC" && cp -a "$NP/site/numpy/_core/include/numpy" "$NPINC/"
+cp "$NP/build/numpy/_core/"{_numpyconfig.h,__multiarray_api.h,__ufunc_api.h} "$NPINC/numpy/"
 
 # As an sdist has it (pandas/__init__.py reads it; the patched meson.build installs it).
 printf '__version__ = "2.3.3"\n__git_version__ = ""\n' > "$SRC/_version_meson.py"
