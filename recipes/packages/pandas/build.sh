@@ -12,7 +12,7 @@
 # OUT        receives build/ (meson build tree), lib/<dotted.name>.a, modules.txt ("dotted.name PyInit_symbol"),
 #            libpandas.a (every module merged), site/pandas (the Python package, without pandas/tests) and times.txt
 #
-# Environment: NUMPY_SRC (the numpy unit's source: its vendored meson), JOBS (ninja -j, default 2), NICE (default 10), HOST_PYTHON3 (runs meson; default python3)
+# Environment: NUMPY_SRC (the numpy unit's source: its vendored meson), CYTHON_SRC (a Cython source tree), JOBS (ninja -j, default 2), NICE (default 10), HOST_PYTHON3 (runs meson; default python3)
 set -euo pipefail
 die() { echo "build-pandas: $*" >&2; exit 1; }
 [ $# -eq 3 ] || { echo "usage: $0 SRC NUMPY_OUT OUT" >&2; exit 2; }
@@ -33,6 +33,7 @@ MESON=${NUMPY_SRC:-}/vendored-meson/meson/meson.py
 [ -f "$MESON" ] || problems+=("NUMPY_SRC must name the numpy unit's source (its vendored meson runs this build): $MESON is missing")
 command -v ninja >/dev/null || problems+=("ninja is not on PATH (Debian: ninja-build)")
 [ -f "$SRC/pandas/_libs/lib.pyx" ] || problems+=("$SRC is not a pandas source tree")
+[ -f "${CYTHON_SRC:-}/Cython/Tempita/__init__.py" ] || problems+=("CYTHON_SRC must name a Cython source tree (CYTHON_SRC=${CYTHON_SRC:-})")
 if [ ${#problems[@]} -gt 0 ]; then printf 'build-pandas: %s\n' "${problems[@]}" >&2; exit 1; fi
 
 # numpy's headers for wasm32-wasi: the numpy unit ships its runtime files only (site/), so the headers numpy
@@ -40,6 +41,16 @@ if [ ${#problems[@]} -gt 0 ]; then printf 'build-pandas: %s\n' "${problems[@]}" 
 NPINC=$OUT/numpy-include
 rm -rf "$NPINC" && mkdir -p "$NPINC" && cp -a "$NP/site/numpy/_core/include/numpy" "$NPINC/"
 cp "$NP/build/numpy/_core/"{_numpyconfig.h,__multiarray_api.h,__ufunc_api.h} "$NPINC/numpy/"
+
+# numpy's cross file with a build-Python wrapper of pandas' own: the same Python, which can also import Cython
+# (generate_pxi.py runs Cython's Tempita with it).
+PT=$OUT/tools
+mkdir -p "$PT"
+sed 's|PYTHONPATH="\([^"]*\)"|PYTHONPATH="\1:'"$CYTHON_SRC"'"|' "$T/python" > "$PT/python"
+chmod +x "$PT/python"
+grep -q "$CYTHON_SRC" "$PT/python" || die "could not add Cython to $T/python's PYTHONPATH"
+sed "s|^python = .*|python = '$PT/python'|" "$T/cross-wasm32-wasi.ini" > "$PT/cross-wasm32-wasi.ini"
+"$PT/python" -c 'import Cython.Tempita' || die "the build Python cannot import Cython from $CYTHON_SRC"
 
 # As an sdist has it (pandas/__init__.py reads it; the patched meson.build installs it).
 printf '__version__ = "2.3.3"\n__git_version__ = ""\n' > "$SRC/_version_meson.py"
@@ -49,7 +60,7 @@ rm -rf "$B"
 t0=$(date +%s)
 PANDAS_NUMPY_INCLUDE=$NPINC PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=$T/pkgconfig \
   nice -n "$NICE" "$HOST_PYTHON3" "$MESON" setup "$B" "$SRC" \
-  --cross-file "$T/cross-wasm32-wasi.ini" --native-file "$T/native.ini" --prefix=/opt/wasi-python \
+  --cross-file "$PT/cross-wasm32-wasi.ini" --native-file "$T/native.ini" --prefix=/opt/wasi-python \
   -Dbuildtype=release -Db_ndebug=if-release \
   || die "meson setup failed (log: $B/meson-logs/meson-log.txt)"
 t1=$(date +%s)
