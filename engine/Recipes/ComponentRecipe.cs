@@ -52,6 +52,10 @@ public sealed record PackageParts
     public bool Tool { get; init; }
     /// <summary>Python programs the smoke test runs when this package is in the build; each must exit 0.</summary>
     public IReadOnlyList<string> Checks { get; init; } = [];
+    /// <summary>C library recipes (paths relative to the package recipe's folder) built into the sysroot before this
+    /// package, only when it is in the build: the CPython recipe need not list them, and its configure does not
+    /// depend on them. A library the CPython recipe lists is the same unit.</summary>
+    public IReadOnlyList<string> Libraries { get; init; } = [];
 }
 
 /// <summary>
@@ -75,13 +79,14 @@ public sealed record ComponentFile
     public IReadOnlyList<string>? Site { get; init; }
     public bool? Tool { get; init; }
     public IReadOnlyList<string>? Checks { get; init; }
+    public IReadOnlyList<string>? Libraries { get; init; }
 
     /// <summary>The keys only a package may have (snake_case, as written).</summary>
-    public static readonly IReadOnlyList<string> PackageKeys = ["modules", "link", "site", "tool", "checks"];
+    public static readonly IReadOnlyList<string> PackageKeys = ["modules", "link", "site", "tool", "checks", "libraries"];
 
     /// <summary>The package-only keys this file gives.</summary>
     public IEnumerable<string> PackageKeysGiven() =>
-        PackageKeys.Zip(new object?[] { Modules, Link, Site, Tool, Checks }).Where(k => k.Second is not null).Select(k => k.First);
+        PackageKeys.Zip(new object?[] { Modules, Link, Site, Tool, Checks, Libraries }).Where(k => k.Second is not null).Select(k => k.First);
 
     public ComponentRecipe ToRecipe(ComponentKind kind, string path) => new()
     {
@@ -90,6 +95,7 @@ public sealed record ComponentFile
         Package = kind == ComponentKind.Library ? null : new PackageParts
         {
             Modules = Modules ?? new Dictionary<string, string>(), Link = Link ?? [], Site = Site ?? [], Tool = Tool ?? false, Checks = Checks ?? [],
+            Libraries = Libraries ?? [],
         },
     };
 }

@@ -60,6 +60,8 @@ public static partial class RecipeLoader
             if (!SymbolPattern().IsMatch(symbol))
                 throw file.Error($"init symbol '{symbol}' of {module} is not a C identifier like PyInit_{module.Split('.')[^1]}", "modules", module);
         }
+        for (var i = 0; i < package.Libraries.Count; i++)
+            CheckPath(file, "library recipe", package.Libraries[i], PathKind.File, "libraries", i.ToString());
         if (package.Modules.Count > 0 && component.Build.Count == 0)
             throw file.Error("a package with extension modules needs build commands that put their objects into {{ pkg.archive }}", "build");
     }
@@ -106,6 +108,13 @@ public static partial class RecipeLoader
                 if (!owners.TryAdd(module, package.Name))
                     throw YamlFile.Read(package.FilePath).Error($"module '{module}' is also built by package '{owners[module]}'; a built-in module name can be used once", "modules", module);
         return ordered;
+    }
+
+    /// <summary>The library recipes a package recipe names (libraries:), loaded and checked.</summary>
+    public static IReadOnlyList<ComponentRecipe> LoadPackageLibraries(ComponentRecipe package)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(package.FilePath))!;
+        return package.Package!.Libraries.Select(l => LoadLibrary(Path.Combine(dir, l))).ToList();
     }
 
     /// <summary>The library recipes a CPython recipe names, loaded and checked.</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using Scriban.Runtime;
 using Wasipy.Caching;
+using Wasipy.Errors;
 using Wasipy.Fetching;
 using Wasipy.Processes;
 using Wasipy.Project;
@@ -25,14 +26,38 @@ public sealed class PackagesAction : IExpandingAction
     private static string Folder(BuildDirs dirs, string package) => Path.Combine(dirs.Packages, package);
     private static string Archive(BuildDirs dirs, string package) => Path.Combine(Folder(dirs, package), "out", $"lib{package}.a");
 
-    public IReadOnlyList<BuildUnit> Expand(BuildSession session, BuildUnit step) =>
-        session.Packages.Select(p => Plan(session, step, p.Recipe, p.Optional)).ToList();
+    /// <summary>The packages' units, after the C libraries they name that the CPython recipe does not list (a
+    /// library both name is the libraries step's unit).</summary>
+    public IReadOnlyList<BuildUnit> Expand(BuildSession session, BuildUnit step)
+    {
+        var listed = RecipeLoader.LoadLibraries(session.Recipe).Select(l => LibrariesAction.Id(l.Recipe.Name)).ToHashSet();
+        var libraries = new List<BuildUnit>();
+        var packages = new List<BuildUnit>();
+        foreach (var (package, optional) in session.Packages)
+        {
+            var own = new List<string>();
+            foreach (var lib in RecipeLoader.LoadPackageLibraries(package))
+            {
+                var id = LibrariesAction.Id(lib.Name);
+                if (!listed.Contains(id) && libraries.All(u => u.Id != id))
+                {
+                    foreach (var need in lib.Needs)
+                        if (!listed.Contains(LibrariesAction.Id(need)) && libraries.All(u => u.Id != LibrariesAction.Id(need)))
+                            throw new WasipyException($"{package.FilePath}: library '{lib.Name}' needs '{need}': list {need}'s recipe before it under libraries (or in {session.Recipe.FilePath})", 2);
+                    libraries.Add(LibrariesAction.Plan(session, lib, optional));
+                }
+                if (!listed.Contains(id)) own.Add(id);
+            }
+            packages.Add(Plan(session, step, package, optional, own));
+        }
+        return [.. libraries, .. packages];
+    }
 
     private const string Site = "site", Link = "link", Modules = "modules";
 
     /// <summary>A package's unit; what the packages step needs of it (its site folders, link arguments and modules)
     /// is in its exports, so that the step runs what was planned.</summary>
-    private static BuildUnit Plan(BuildSession session, BuildUnit step, ComponentRecipe package, bool optional)
+    private static BuildUnit Plan(BuildSession session, BuildUnit step, ComponentRecipe package, bool optional, IReadOnlyList<string> libraries)
     {
         var dirs = session.Dirs;
         var parts = package.Package!;
@@ -56,8 +81,8 @@ public sealed class PackagesAction : IExpandingAction
             LogPath = Path.Combine(dirs.Logs, "packages", package.Name + ".log"),
             Model = model,
             BaseEnv = session.Config.PackageEnv.ToDictionary(kv => kv.Key, kv => TemplateRenderer.Render(kv.Value, model, Quoting.None, $"{session.Config.FilePath}: package_env.{kv.Key}")),
-            // Built against this CPython (the steps before `packages`) and the packages it needs.
-            Needs = step.Needs,
+            // Built against this CPython (the steps before `packages`), the C libraries it names and the packages it needs.
+            Needs = [.. step.Needs, .. libraries],
             Prelude = [ShellQuote.Quote("rm") + " -rf " + ShellQuote.Quote(output) + " && mkdir -p " + ShellQuote.Quote(output)],
         };
         string Render(string template, string what) => ComponentPlanner.Render(package, place, template, what);

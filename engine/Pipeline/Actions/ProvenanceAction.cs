@@ -37,11 +37,13 @@ public sealed class ProvenanceAction : IBuiltinAction
                 patches = RecipeLoader.PatchPaths(s.Recipe).Select(p => new { file = Relative(s, p), sha256 = ContentHash.OfFile(p) }),
                 stdlib = s.Stdlib,
             },
-            libraries = RecipeLoader.LoadLibraries(s.Recipe).Select(l => new
+            // The CPython recipe's libraries, then those its packages name.
+            libraries = RecipeLoader.LoadLibraries(s.Recipe).Select(l => l.Recipe)
+                .Concat(s.Packages.SelectMany(p => RecipeLoader.LoadPackageLibraries(p.Recipe))).DistinctBy(l => l.Name).Select(l => new
             {
-                name = l.Recipe.Name, version = l.Recipe.Version, recipe_sha256 = ContentHash.OfFile(l.Recipe.FilePath),
-                source = l.Recipe.Source is null ? null : Source(l.Recipe.Source),
-                patches = RecipeLoader.PatchPaths(l.Recipe.FilePath, l.Recipe.Patches).Select(p => new { file = Relative(s, p), sha256 = ContentHash.OfFile(p) }),
+                name = l.Name, version = l.Version, recipe_sha256 = ContentHash.OfFile(l.FilePath),
+                source = l.Source is null ? null : Source(l.Source),
+                patches = RecipeLoader.PatchPaths(l.FilePath, l.Patches).Select(p => new { file = Relative(s, p), sha256 = ContentHash.OfFile(p) }),
             }),
             packages = s.Packages.Select(p => new
             {

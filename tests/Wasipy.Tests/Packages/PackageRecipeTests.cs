@@ -105,6 +105,55 @@ public class PackageRecipeTests
         Assert.Equal(["pkg/a", "pkg/b"], units[2].Needs);
     }
 
+    private static string Library(string name, string extra = "") => $$$"""
+        name: {{{name}}}
+        version: "1.0"
+        source:
+          urls: ["file:///nowhere/{{{name}}}.tgz"]
+          sha256: {{{Samples.Sha}}}
+        build: ["make install PREFIX={{ lib.prefix }}"]
+        {{{extra}}}
+        """;
+
+    [Fact]
+    public async Task A_package_builds_the_C_libraries_it_names_before_it_and_only_in_a_build_with_it()
+    {
+        var (dir, recipe) = Project(("img", Package("img", "libraries: [../libs/png.yaml, ../libs/jpeg.yaml]")), ("idna", Package("idna")));
+        using var _ = dir;
+        dir.File("recipes/libs/png.yaml", Library("png"));
+        dir.File("recipes/libs/jpeg.yaml", Library("jpeg", "needs: [png]"));
+
+        var with = UnitPlanner.Plan(BuildSession.Open(new BuildOptions { RecipePath = recipe, With = ["img", "idna"] }));
+        var without = UnitPlanner.Plan(BuildSession.Open(new BuildOptions { RecipePath = recipe, With = ["idna"] }));
+
+        Assert.Equal(["libraries: png", "libraries: jpeg", "packages: img", "packages: idna", "packages"], with.Select(u => u.Title));
+        Assert.Equal(["lib/png"], with[1].Needs);
+        Assert.Equal(["lib/png", "lib/jpeg"], with[2].Needs);
+        Assert.Empty(with[3].Needs);
+        Assert.Equal(["packages: idna", "packages"], without.Select(u => u.Title));
+        // The library's own unit: its commands render with the sysroot as its prefix, like a library the CPython recipe lists.
+        Assert.Contains(BuildSession.Open(new BuildOptions { RecipePath = recipe }).Dirs.Sysroot, with[0].Commands.Single());
+        var (exit, stderr) = await Plan(recipe, "--with", "idna");
+        Assert.Equal(0, exit);
+    }
+
+    [Theory]
+    [InlineData("libraries: [../libs/jpeg.yaml]", "library 'jpeg' needs 'png': list png's recipe before it under libraries")]
+    [InlineData("libraries: [../libs/nope.yaml]", "library recipe '../libs/nope.yaml' not found")]
+    [InlineData("libraries: [../../../etc/passwd]", "library recipe '../../../etc/passwd' is outside the project folder")]
+    public async Task A_package_naming_a_library_it_cannot_build_is_refused(string extra, string message)
+    {
+        var (dir, recipe) = Project(("img", Package("img", extra)));
+        using var _ = dir;
+        dir.File("recipes/libs/png.yaml", Library("png"));
+        dir.File("recipes/libs/jpeg.yaml", Library("jpeg", "needs: [png]"));
+
+        var (exit, stderr) = await Plan(recipe, "--with", "img");
+
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr);
+    }
+
     [Fact]
     public void The_module_table_registers_each_dotted_name_once_before_python_starts()
     {

@@ -18,8 +18,10 @@ public sealed class CPythonBuilds : IDisposable
 {
     public WasiRunner Wasmtime { get; } = new(Path.Combine(RepoRoot.Path, ".cache", "wasmtime-tests"));
 
-    /// <summary>The offline mirror of the git sources (numpy, Cython, wasi-libc): shared/mirror beside the project.</summary>
-    public static string Mirror { get; } = Path.GetFullPath(Path.Combine(RepoRoot.Path, "..", "shared", "mirror"));
+    /// <summary>The offline mirror of the git sources (numpy, Cython, six, wasi-libc): shared/mirror beside the project, or
+    /// the folder WASIPY_TEST_MIRROR names (a checkout elsewhere, such as a git worktree).</summary>
+    public static string Mirror { get; } = Path.GetFullPath(Environment.GetEnvironmentVariable("WASIPY_TEST_MIRROR") is { Length: > 0 } mirror
+        ? mirror : Path.Combine(RepoRoot.Path, "..", "shared", "mirror"));
 
     /// <summary>recipes/FILE in this checkout.</summary>
     public static string Recipe(string file) => Path.Combine(RepoRoot.Path, "recipes", file);
