@@ -61,7 +61,8 @@ apt-get install -y -q --no-install-recommends \
   clang-16 lld-16 llvm-16 libclang-rt-16-dev-wasm32 libc++-16-dev-wasm32 libc++abi-16-dev-wasm32 patch tcl \
   git autoconf automake libtool \
   build-essential pkg-config dpkg-dev ca-certificates xz-utils \
-  zlib1g-dev libffi-dev libssl-dev libbz2-dev liblzma-dev libsqlite3-dev
+  zlib1g-dev libffi-dev libssl-dev libbz2-dev liblzma-dev libsqlite3-dev \
+  python3-pip python3-setuptools python3-wheel flit python3-hatchling
 apt-get install -y -q --no-install-recommends -t trixie wasi-libc
 
 # Wizer (snapshot builds), pinned, from the npm registry: its package ships a Linux binary.
