@@ -12,7 +12,7 @@ namespace Wasipy.Requirements;
 /// </summary>
 public sealed record Pip(string Python, string TargetVersion, PipIndex Index, int TimeoutSeconds, int Retries, StepLog Log)
 {
-    /// <summary>What pip printed on stderr, and its exit code.</summary>
+    /// <summary>What pip printed (stdout and stderr, in order), and its exit code.</summary>
     public sealed record Result(int ExitCode, IReadOnlyList<string> Errors)
     {
         public bool Succeeded => ExitCode == 0;
@@ -29,6 +29,11 @@ public sealed record Pip(string Python, string TargetVersion, PipIndex Index, in
         Log.WriteLine($"$ {Python} {string.Join(' ', all.Select(ShellQuote.Quote))}");
         Directory.CreateDirectory(workingDirectory);
         var errors = new List<string>();
+        void Keep(string line)
+        {
+            Log.WriteLine(line);
+            lock (errors) errors.Add(line);
+        }
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         limit.CancelAfter(TimeSpan.FromSeconds(TimeoutSeconds));
         try
@@ -36,12 +41,8 @@ public sealed record Pip(string Python, string TargetVersion, PipIndex Index, in
             var result = await ProcessGroup.RunAsync(ProcessGroup.Command(Python, all)
                 .WithWorkingDirectory(workingDirectory)
                 .WithEnvironmentVariables(e => e.Set("PYTHONDONTWRITEBYTECODE", "1").Set("PYTHONNOUSERSITE", "1"))
-                .WithStandardOutputPipe(PipeTarget.ToDelegate(Log.WriteLine))
-                .WithStandardErrorPipe(PipeTarget.ToDelegate(line =>
-                {
-                    Log.WriteLine(line);
-                    lock (errors) errors.Add(line);
-                }, Encoding.UTF8)), limit.Token);
+                .WithStandardOutputPipe(PipeTarget.ToDelegate(Keep, Encoding.UTF8))
+                .WithStandardErrorPipe(PipeTarget.ToDelegate(Keep, Encoding.UTF8)), limit.Token);
             return new Result(result.ExitCode, errors);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)

@@ -45,6 +45,8 @@ public sealed class PipResolver(Pip pip, RequirementSet set, string work)
                 if (recipe.InBuild) continue;   // its stub: the recipe provides it
                 throw new WasipyException(recipe.Refusal($" (needed by {string.Join(", ", set.Texts)})"));
             }
+            if (WheelCheck.Problem(file) is { } problem)
+                throw new WasipyException($"{Path.GetFileName(file)}: {problem}; wasipy installs only wheels whose files stay inside site-packages");
             wheels.Add((new LockedWheel(wheel.Name, wheel.Version, Path.GetFileName(file), ContentHash.OfFile(file)), file));
         }
         return wheels;
@@ -55,6 +57,8 @@ public sealed class PipResolver(Pip pip, RequirementSet set, string work)
     private async Task BuildOrRefuseAsync(string requirement, string built, Pip.Result failed, CancellationToken cancellation)
     {
         var name = Requirement.Parse(requirement, "pip").Requirement?.Name ?? requirement;
+        if (set.RecipePackages.FirstOrDefault(p => p.Name == name) is { } recipe)
+            throw new WasipyException(recipe.Refusal($" (needed by {string.Join(", ", set.Texts)})"));
         var binary = Path.Combine(work, "probe-binary");
         Sources.FileSystem.RecreateDirectory(binary);
         var probe = await pip.RunAsync(["download", "--no-deps", "--dest", binary, "--only-binary=:all:", .. pip.Index.Arguments, requirement], work, cancellation);
