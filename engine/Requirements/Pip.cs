@@ -10,8 +10,20 @@ namespace Wasipy.Requirements;
 /// what wasipy passes) with the target CPython's tags: pure wheels only (`--abi none --platform any`). Every run is
 /// logged and has a time limit.
 /// </summary>
-public sealed record Pip(string Python, string TargetVersion, PipIndex Index, int TimeoutSeconds, int Retries, StepLog Log)
+public sealed record Pip(string Python, string TargetVersion, string TargetFullVersion, PipIndex Index, int TimeoutSeconds, int Retries, StepLog Log)
 {
+    /// <summary>
+    /// pip with environment markers evaluated for the target: pip 23's --python-version chooses wheels for the target but
+    /// evaluates `python_version` and `sys_platform` markers of dependencies against the host Python. The pinned pip's
+    /// vendored packaging reads default_environment() at each evaluation, so these values are what it sees.
+    /// </summary>
+    private string Launcher =>
+        "import sys; import pip._vendor.packaging.markers as m; host = m.default_environment; " +
+        $"m.default_environment = lambda: dict(host(), python_version='{TargetVersion}', python_full_version='{TargetFullVersion}', " +
+        $"implementation_version='{TargetFullVersion}', implementation_name='cpython', platform_python_implementation='CPython', " +
+        "sys_platform='wasi', platform_machine='wasm32'); " +
+        "from pip._internal.cli.main import main; sys.exit(main())";
+
     /// <summary>What pip printed (stdout and stderr, in order), and its exit code.</summary>
     public sealed record Result(int ExitCode, IReadOnlyList<string> Errors)
     {
@@ -25,8 +37,8 @@ public sealed record Pip(string Python, string TargetVersion, PipIndex Index, in
 
     public async Task<Result> RunAsync(IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellation)
     {
-        string[] all = ["-m", "pip", "--isolated", "--disable-pip-version-check", "--no-input", "--timeout", "60", "--retries", Retries.ToString(), .. arguments];
-        Log.WriteLine($"$ {Python} {string.Join(' ', all.Select(ShellQuote.Quote))}");
+        string[] all = ["-c", Launcher, "--isolated", "--disable-pip-version-check", "--no-input", "--timeout", "60", "--retries", Retries.ToString(), .. arguments];
+        Log.WriteLine($"$ {Python} -m pip {string.Join(' ', all.Skip(2).Select(ShellQuote.Quote))}   # markers for CPython {TargetFullVersion} on wasi");
         Directory.CreateDirectory(workingDirectory);
         var errors = new List<string>();
         void Keep(string line)

@@ -66,9 +66,14 @@ public sealed class PipResolver(Pip pip, RequirementSet set, string work)
             throw new WasipyException(Refusal(name));
         var source = Path.Combine(work, "probe-source");
         Sources.FileSystem.RecreateDirectory(source);
-        probe = await pip.RunAsync(["download", "--no-deps", "--dest", source, "--no-binary=:all:", .. pip.Index.Arguments, requirement], work, cancellation);
+        // Its metadata is prepared with the host's build backends too (no isolated environment to download them into).
+        probe = await pip.RunAsync(["download", "--no-deps", "--no-build-isolation", "--dest", source, "--no-binary=:all:", .. pip.Index.Arguments, requirement], work, cancellation);
         var sdist = probe.Succeeded ? Directory.GetFiles(source).FirstOrDefault() : null;
-        if (sdist is null) throw Failure(failed);
+        if (sdist is null && Directory.GetFiles(source).Length == 0 && probe.ErrorLines.Any(l => l.StartsWith("No matching distribution", StringComparison.Ordinal)))
+            throw Failure(failed);
+        if (sdist is null)
+            throw new WasipyException($"{name} comes only as a source distribution and pip could not prepare it with the host's build backends: " +
+                                      $"{probe.ErrorLines.LastOrDefault() ?? "see the log"}; make a pure wheel of it, put it in a --find-links folder and build again");
         // Built by the host pip with the host's build backends (setuptools, flit, hatchling: no network).
         var wheels = Path.Combine(work, "probe-wheel");
         Sources.FileSystem.RecreateDirectory(wheels);

@@ -54,7 +54,7 @@ public sealed class RequirementsAction(RequirementSet set) : IBuiltinAction
     {
         var session = c.Session;
         var config = session.Config.Pip;
-        var pip = new Pip(config.Python, session.Recipe.MajorMinor, set.Index, session.Config.Downloads.AttemptTimeoutSeconds, session.Config.Downloads.Retries, log);
+        var pip = new Pip(config.Python, session.Recipe.MajorMinor, session.Recipe.Version, set.Index, session.Config.Downloads.AttemptTimeoutSeconds, session.Config.Downloads.Retries, log);
         await EnsurePipAsync(session, log, cancellation);
         var work = Path.Combine(Folder(session.Dirs), "work");
         var store = Store(session.Dirs);

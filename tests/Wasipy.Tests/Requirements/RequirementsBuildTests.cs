@@ -105,6 +105,24 @@ public class RequirementsBuildTests
     }
 
     [Fact]
+    public async Task Markers_of_dependencies_are_evaluated_for_the_target_cpython_on_wasi()
+    {
+        var p = Make("marked\n");
+        using var _ = p.Dir;
+        var recipe = p.Dir.File("recipes/3.13.yaml", Samples.Recipe.Replace("version: 3.11.2", "version: 3.13.1"));
+        Wheelhouse.Wheel(p.Wheels, "marked", "1.0", ["beta; python_version >= \"3.12\"", "gamma; python_version < \"3.12\"",
+            "wasidep; sys_platform == \"wasi\"", "linuxdep; sys_platform == \"linux\""]);
+        foreach (var name in new[] { "gamma", "wasidep", "linuxdep" }) Wheelhouse.Wheel(p.Wheels, name, "1.0", []);
+
+        var (exit, stdout, stderr) = await Project.Wasipy(["run", recipe, "--requirements", p.RequirementsFile, "--no-index", "--find-links", p.Wheels]);
+
+        Assert.True(exit == 0, stdout + stderr);
+        var names = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(p.Lock), "\"name\": \"([^\"]+)\"").Select(m => m.Groups[1].Value);
+        Assert.Equal(["beta", "marked", "wasidep"], names.Order());
+        Assert.Contains("\"python\": \"3.13\"", File.ReadAllText(p.Lock));
+    }
+
+    [Fact]
     public async Task A_wheel_with_compiled_code_is_refused_by_name()
     {
         var p = Make("fastc\n");
