@@ -50,6 +50,20 @@ public class RequirementParsingTests
     }
 
     [Fact]
+    public void A_bad_entry_of_a_recipes_requirements_is_named_by_the_recipes_line()
+    {
+        using var dir = new TempDir();
+        var text = Samples.Recipe.TrimEnd() + "\nrequirements:\n  - click>=8\n  - \"-r other.txt\"\n";
+        var path = dir.File("recipes/3.11.yaml", text);
+        var recipe = Wasipy.Recipes.RecipeLoader.Load(path);
+        Assert.Equal(["click>=8", "-r other.txt"], recipe.Requirements);
+
+        var error = Assert.Throws<ConfigException>(() => RequirementsFile.FromRecipe(recipe));
+        Assert.Equal(text.Split('\n').ToList().FindIndex(l => l.Contains("-r other.txt")) + 1, error.Line);
+        Assert.Contains("pip options are not taken here", error.Message);
+    }
+
+    [Fact]
     public void A_requirements_file_that_does_not_exist_is_bad_input()
     {
         var error = Assert.Throws<WasipyException>(() => RequirementsFile.Read("/nonexistent/requirements.txt"));
