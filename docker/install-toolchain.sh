@@ -64,7 +64,8 @@ apt-get install -y -q --no-install-recommends \
   git autoconf automake libtool \
   build-essential pkg-config dpkg-dev ca-certificates xz-utils \
   zlib1g-dev libffi-dev libssl-dev libbz2-dev liblzma-dev libsqlite3-dev \
-  nginx
+  nginx \
+  python3-pip python3-setuptools python3-wheel flit python3-hatchling
 apt-get install -y -q --no-install-recommends -t trixie wasi-libc
 # The debian-llvm19 toolchain (wasipy.yaml) asks for LLVM 19 too: the same release's clang-19, lld-19 and wasm32 runtime.
 if [ "${1:-}" = "--llvm-19" ]; then

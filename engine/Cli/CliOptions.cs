@@ -20,6 +20,11 @@ public sealed class CliOptions
     public Option<string?> App { get; } = new("--app") { Description = "A folder of your Python code to put into python.wasm's site-packages" };
     public Option<string?> AppMain { get; } = new("--app-main") { Description = "The module python.wasm runs when given no arguments (-m semantics)" };
     public Option<string[]> With { get; } = new("--with") { Description = "Also build these packages into python.wasm (recipes/packages/NAME.yaml), e.g. --with jinja2,idna" };
+    public Option<string?> Requirements { get; } = new("--requirements") { Description = "A requirements file in pip's syntax: pure-Python packages resolved by pip for this CPython, locked beside the file (FILE.lock.json) and installed into site-packages" };
+    public Option<string?> IndexUrl { get; } = new("--index-url") { Description = "pip's --index-url for requirements (replaces wasipy.yaml's pip.index_url)" };
+    public Option<string[]> ExtraIndexUrl { get; } = new("--extra-index-url") { Description = "pip's --extra-index-url for requirements (repeatable)" };
+    public Option<string[]> FindLinks { get; } = new("--find-links") { Description = "pip's --find-links for requirements: a folder or url of wheels and sdists (repeatable)" };
+    public Option<bool> NoIndex { get; } = new("--no-index") { Description = "pip's --no-index for requirements: only --find-links are searched" };
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "On an unexpected error, print the whole trace", Recursive = true };
     public Option<bool> Json { get; } = new("--json") { Description = "Print JSON for programs instead of lines for people" };
     public Option<string[]> Env { get; } = new("--env") { Description = "A variable for python: KEY=VALUE, or KEY for this shell's value; repeatable (nothing else of the host's environment is passed)" };
@@ -39,7 +44,7 @@ public sealed class CliOptions
     }
 
     /// <summary>The options that choose what is built (every command that builds or finds a build has them).</summary>
-    public IEnumerable<Option> Build => [Config, Toolchain, Stdlib, With, Snapshot, App, AppMain];
+    public IEnumerable<Option> Build => [Config, Toolchain, Stdlib, With, Snapshot, App, AppMain, Requirements, IndexUrl, ExtraIndexUrl, FindLinks, NoIndex];
 
     /// <summary>The options of the shared unit cache (every command that builds or plans has them).</summary>
     public IEnumerable<Option> Cache => [NoCache, RemoteCache, RemoteCacheReadOnly];
@@ -51,6 +56,14 @@ public sealed class CliOptions
         AppMain = Has(command, AppMain) ? parse.GetValue(AppMain) : null,
         Snapshot = Has(command, Snapshot) && parse.GetValue(Snapshot) ? true : null,
         With = Has(command, With) ? (parse.GetValue(With) ?? []).SelectMany(w => w.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() : [],
+        RequirementsFile = Has(command, Requirements) ? parse.GetValue(Requirements) : null,
+        Index = Has(command, IndexUrl) ? new Requirements.PipIndex
+        {
+            IndexUrl = parse.GetValue(IndexUrl),
+            ExtraIndexUrls = parse.GetValue(ExtraIndexUrl) ?? [],
+            FindLinks = parse.GetValue(FindLinks) ?? [],
+            NoIndex = parse.GetValue(NoIndex),
+        } : new(),
         RecipePath = parse.GetValue(Recipe)!,
         ConfigPath = parse.GetValue(Config),
         SourceDir = Has(command, Source) ? parse.GetValue(Source) : null,

@@ -26,6 +26,10 @@ public sealed record BuildOptions
     public IReadOnlyList<string> With { get; init; } = [];
     /// <summary>The shared unit cache (`--no-cache`, `--remote-cache`); null: none (the default for callers other than the command line).</summary>
     public SharedCache.CacheRequest? Cache { get; init; }
+    /// <summary>A requirements file in pip's syntax (`--requirements FILE`), added to the recipe's requirements.</summary>
+    public string? RequirementsFile { get; init; }
+    /// <summary>pip's index options from the command line; they replace wasipy.yaml's pip.index_url and add to its lists.</summary>
+    public Requirements.PipIndex Index { get; init; } = new();
     /// <summary>The built-in actions steps may use (default: <see cref="Actions.ActionRegistry.Default"/>).</summary>
     public Actions.ActionRegistry? Actions { get; init; }
 }

@@ -36,6 +36,8 @@ public sealed record BuildSession
     public required ScriptObject Model { get; init; }
     /// <summary>The packages built into python.wasm (the recipe's, then --with), in build order.</summary>
     public required IReadOnlyList<(ComponentRecipe Recipe, bool Optional)> Packages { get; init; }
+    /// <summary>The requirements pip resolves for this build (the recipe's and --requirements), or null for none.</summary>
+    public Requirements.RequirementSet? Requirements { get; init; }
     /// <summary>The user's code folder for site-packages ("" for none).</summary>
     public required string AppDir { get; init; }
 
@@ -84,6 +86,11 @@ public sealed record BuildSession
             throw new WasipyException($"packages ({string.Join(", ", packages.Select(p => p.Recipe.Name))}) are built into python.wasm in the stdlib modes " +
                                       $"that embed the library ({string.Join(", ", config.StdlibModes.Where(m => m.Value.Embedded).Select(m => m.Key))}); " +
                                       $"'{stdlibMode}' does not yet", 2);
+        var requirements = Wasipy.Requirements.RequirementSet.Open(recipe, options.RequirementsFile,
+            Wasipy.Requirements.PipIndex.Combine(config.Pip, config.Root, options.Index), config.Root, packages.Select(p => p.Recipe).ToList());
+        if (requirements is not null && !stdlibSpec.Embedded)
+            throw new WasipyException($"requirements are installed into python.wasm in the stdlib modes that embed the library " +
+                                      $"({string.Join(", ", config.StdlibModes.Where(m => m.Value.Embedded).Select(m => m.Key))}); '{stdlibMode}' does not yet", 2);
         var snapshot = options.Snapshot ?? recipe.Snapshot.Enabled;
         if (snapshot && !recipe.Snapshot.Available)
             throw new WasipyException($"--snapshot: {recipe.FilePath} does not mark snapshots as available for CPython {recipe.Version} " +
@@ -116,7 +123,7 @@ public sealed record BuildSession
         return new BuildSession
         {
             Config = config, Recipe = recipe, Options = options, Actions = actions, Toolchain = tools, Environment = environment,
-            Dirs = buildDirs, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode, Packages = packages, AppDir = appDir,
+            Dirs = buildDirs, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode, Packages = packages, AppDir = appDir, Requirements = requirements,
             Dist = dist, Snapshot = snapshot, Product = product,
         };
     }

@@ -23,6 +23,8 @@ public sealed record ProjectConfig
     public RegrtestConfig? Regrtest { get; init; }
     /// <summary>What the pipeline makes (templates): exec, verify, the smoke test and `run`'s last line read it.</summary>
     public ProductSpec? Product { get; init; }
+    /// <summary>How requirements (`requirements:`, `--requirements`) are resolved: the pinned host pip and its index options.</summary>
+    public PipSpec Pip { get; init; } = new();
 
     /// <summary>Folder of the wasipy.yaml file; relative paths are taken from here (not a YAML key).</summary>
     [YamlDotNet.Serialization.YamlIgnore, System.Text.Json.Serialization.JsonIgnore]
@@ -125,6 +127,25 @@ public sealed record RegrtestConfig
     public required string Wasm { get; init; }
     /// <summary>Host folders mapped into the guest at the same paths (templates): the source and the build tree.</summary>
     public IReadOnlyList<string> Map { get; init; } = [];
+}
+
+/// <summary>The host pip that resolves requirements for the target CPython, and pip's own index options.</summary>
+public sealed record PipSpec
+{
+    /// <summary>The host Python whose pip resolves, downloads and installs (not the build's host Python, which has no pip).</summary>
+    public string Python { get; init; } = "/usr/bin/python3";
+    /// <summary>The pip version wasipy expects (`python -m pip --version`); another version is refused.</summary>
+    public string Version { get; init; } = "";
+    /// <summary>Shell command that makes sure pip and the build backends are present, installing them where it can (template).</summary>
+    public string Ensure { get; init; } = "";
+    /// <summary>pip --index-url ("" for pip's default).</summary>
+    public string IndexUrl { get; init; } = "";
+    /// <summary>pip --extra-index-url, each.</summary>
+    public IReadOnlyList<string> ExtraIndexUrls { get; init; } = [];
+    /// <summary>pip --find-links: folders (relative to wasipy.yaml) or urls of wheels and sdists.</summary>
+    public IReadOnlyList<string> FindLinks { get; init; } = [];
+    /// <summary>pip --no-index: only find_links are searched.</summary>
+    public bool NoIndex { get; init; }
 }
 
 public sealed record DownloadsSpec

@@ -15,6 +15,9 @@ public sealed record Recipe
     public IReadOnlyList<LibraryRef> Libraries { get; init; } = [];
     /// <summary>Python packages (recipes/packages/*.yaml) built into python.wasm; `--with NAME` adds more.</summary>
     public IReadOnlyList<PackageRef> Packages { get; init; } = [];
+    /// <summary>Pure-Python requirements in pip's syntax ("click>=8", "urllib3==2.8.0"), resolved by pip for this CPython,
+    /// locked by hash beside the recipe and installed into site-packages; `--requirements FILE` adds more.</summary>
+    public IReadOnlyList<string> Requirements { get; init; } = [];
     public required ConfigureSpec Configure { get; init; }
     public SmokeSpec Smoke { get; init; } = new();
     public StdlibSpec Stdlib { get; init; } = new();

@@ -50,10 +50,15 @@ public sealed class PackagesAction : IExpandingAction
             }
             packages.Add(Plan(session, step, package, optional, own));
         }
+        // The requirements (pip): after the package recipes, which provide their names.
+        if (session.Requirements is { } set) packages.Add(RequirementsAction.Plan(session, step, set));
         return [.. libraries, .. packages];
     }
 
     private const string Site = "site", Link = "link", Modules = "modules";
+
+    /// <summary>An export of folders whose contents (not the folders themselves) go into site-packages: what pip installed.</summary>
+    public const string SiteContents = "site-contents";
 
     /// <summary>A package's unit; what the packages step needs of it (its site folders, link arguments and modules)
     /// is in its exports, so that the step runs what was planned.</summary>
@@ -131,6 +136,12 @@ public sealed class PackagesAction : IExpandingAction
             modules.AddRange(unit.Exports[Modules].Select(m => m.Split('=', 2)).Select(m => (m[0], m[1])));
             link.AddRange(unit.Exports[Link]);
         }
+        foreach (var unit in c.Planned.Where(u => c.Unit.Needs.Contains(u.Id) && u.Exports.ContainsKey(SiteContents)))
+            foreach (var folder in unit.Exports[SiteContents])
+            {
+                SafeTree.Copy(folder, site, cancellation, [], merge: true);
+                log.WriteLine($"{unit.StampName}: {string.Join(", ", Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal))} into site-packages");
+            }
         if (c.Session.AppDir is { Length: > 0 } app)
         {
             // The user's code, beside the packages (an __pycache__ of its own is left out); its links stay inside it.
