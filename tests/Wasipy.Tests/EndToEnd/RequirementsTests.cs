@@ -154,7 +154,8 @@ public class RequirementsTests(CPythonBuilds builds, ITestOutputHelper output)
         // From the lock: the installed set is gone, the wheelhouse too; the lock and the download cache are enough.
         Directory.Delete(Path.Combine(session.Dirs.Packages, "requirements"), recursive: true);
         Directory.Move(wheels, wheels + "-away");
-        var fromLock = await Wasipy(["run", recipe, "--with", "idna", "--requirements", requirements, "--no-index"]);
+        // Without the unit cache, which would restore the first run's install instead of installing from the lock.
+        var fromLock = await Wasipy(["run", recipe, "--with", "idna", "--requirements", requirements, "--no-index", "--no-cache"]);
         Directory.Move(wheels + "-away", wheels);
         Assert.True(fromLock.Exit == 0, fromLock.Stdout + fromLock.Stderr);
         Assert.Contains("(1 step(s) run", fromLock.Stdout);
@@ -177,7 +178,7 @@ public class RequirementsTests(CPythonBuilds builds, ITestOutputHelper output)
         File.WriteAllBytes(click, bytes);
         File.Delete(Path.Combine(session.Dirs.Downloads, "wheels", "click-8.1.8-py3-none-any.whl"));
         Directory.Delete(Path.Combine(session.Dirs.Packages, "requirements"), recursive: true);
-        var tampered = await Wasipy(["run", recipe, "--with", "idna", "--requirements", requirements, .. index]);
+        var tampered = await Wasipy(["run", recipe, "--with", "idna", "--requirements", requirements, "--no-cache", .. index]);
         Assert.Equal(1, tampered.Exit);
         Assert.Contains("click-8.1.8-py3-none-any.whl: its sha256 is", tampered.Stdout + tampered.Stderr);
     }
