@@ -40,14 +40,15 @@ public sealed class LibrariesAction : IExpandingAction
             foreach (var need in lib.Needs)
                 if (units.All(u => u.Id != Id(need)))
                     throw new WasipyException($"{lib.FilePath}: library '{lib.Name}' needs '{need}', which {session.Recipe.FilePath} does not list before it under libraries", 2);
-            units.Add(Plan(session, lib, optional));
+            units.Add(Plan(session, lib, optional, sysroot));
         }
         return units;
     }
 
-    /// <summary>A library's unit, built into the sysroot after the toolchain's own C library (if it builds one).</summary>
-    public static BuildUnit Plan(BuildSession session, ComponentRecipe lib, bool optional) =>
-        Unit(session, lib, optional, Sysroot(session) is { } sysroot ? [Id(sysroot.Name)] : []);
+    /// <summary>A library's unit, built into the sysroot after the toolchain's own C library (<paramref name="sysroot"/>,
+    /// <see cref="Sysroot"/>), if it builds one.</summary>
+    public static BuildUnit Plan(BuildSession session, ComponentRecipe lib, bool optional, ComponentRecipe? sysroot) =>
+        Unit(session, lib, optional, sysroot is null ? [] : [Id(sysroot.Name)]);
 
     /// <summary>The toolchain's own C library recipe, if it builds one.</summary>
     public static ComponentRecipe? Sysroot(BuildSession session) =>

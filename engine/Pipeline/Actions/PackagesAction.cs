@@ -31,6 +31,8 @@ public sealed class PackagesAction : IExpandingAction
     public IReadOnlyList<BuildUnit> Expand(BuildSession session, BuildUnit step)
     {
         var listed = RecipeLoader.LoadLibraries(session.Recipe).Select(l => LibrariesAction.Id(l.Recipe.Name)).ToHashSet();
+        var known = new HashSet<string>(listed);   // the listed libraries and those planned here so far
+        var sysroot = new Lazy<ComponentRecipe?>(() => LibrariesAction.Sysroot(session));
         var libraries = new List<BuildUnit>();
         var packages = new List<BuildUnit>();
         foreach (var (package, optional) in session.Packages)
@@ -39,12 +41,13 @@ public sealed class PackagesAction : IExpandingAction
             foreach (var lib in RecipeLoader.LoadPackageLibraries(package))
             {
                 var id = LibrariesAction.Id(lib.Name);
-                if (!listed.Contains(id) && libraries.All(u => u.Id != id))
+                if (!known.Contains(id))
                 {
                     foreach (var need in lib.Needs)
-                        if (!listed.Contains(LibrariesAction.Id(need)) && libraries.All(u => u.Id != LibrariesAction.Id(need)))
+                        if (!known.Contains(LibrariesAction.Id(need)))
                             throw new WasipyException($"{package.FilePath}: library '{lib.Name}' needs '{need}': list {need}'s recipe before it under libraries (or in {session.Recipe.FilePath})", 2);
-                    libraries.Add(LibrariesAction.Plan(session, lib, optional));
+                    libraries.Add(LibrariesAction.Plan(session, lib, optional, sysroot.Value));
+                    known.Add(id);
                 }
                 if (!listed.Contains(id)) own.Add(id);
             }
