@@ -89,5 +89,5 @@ public sealed class ConsoleReporter(TextWriter output, bool interactive) : IStep
 
     private static string Prefix(int index, int count, string step) => $"[{index + 1}/{count}] {step,-22} ";
 
-    public static string Format(TimeSpan duration) => Text.Durations.Format(duration);
+    public static string Format(TimeSpan duration) => Durations.Format(duration);
 }

@@ -72,15 +72,7 @@ public sealed record BuildSession
         var tools = new ResolvedToolchain(toolchainName, toolchain.Threads, sysroot, RenderTool(toolchain.Ensure, "ensure"), RenderTool(toolchain.Cc, "cc"),
             RenderTool(toolchain.Cxx ?? toolchain.Cc, "cxx"), RenderTool(toolchain.Ar, "ar"), RenderTool(toolchain.Ranlib, "ranlib"), RenderTool(toolchain.Strip, "strip"));
         TemplateModel.SetToolchain(model, tools);
-        foreach (var (what, path) in new[] { ("directories.build", buildDirs.Build), ("directories.downloads", buildDirs.Downloads), ("directories.libs", buildDirs.Libs) })
-        {
-            if (File.Exists(path))
-                throw new WasipyException($"{path} is a file, where wasipy needs a folder ({what} in {config.FilePath}); move the file away or change {what}", 2);
-            // CPython's configure and make split paths on white space; they cannot build in such a folder.
-            if (path.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '$' or '`' or '\\'))
-                throw new WasipyException($"{path} ({what}) has a space or quote in it, and CPython's configure and make cannot build there; " +
-                                          "move the project to a path without them, or point {what} in {config.FilePath} at one", 2);
-        }
+        CheckFolders(config, buildDirs);
         var packages = RecipeLoader.LoadPackages(recipe, options.With);
         if (packages.Any(p => !p.Recipe.Package!.Tool) && !stdlibSpec.Embedded)
             throw new WasipyException($"packages ({string.Join(", ", packages.Select(p => p.Recipe.Name))}) are built into python.wasm in the stdlib modes " +
@@ -91,13 +83,52 @@ public sealed record BuildSession
         if (requirements is not null && !stdlibSpec.Embedded)
             throw new WasipyException($"requirements are installed into python.wasm in the stdlib modes that embed the library " +
                                       $"({string.Join(", ", config.StdlibModes.Where(m => m.Value.Embedded).Select(m => m.Key))}); '{stdlibMode}' does not yet", 2);
+        var snapshot = WantsSnapshot(config, recipe, options, stdlibMode, stdlibSpec);
+        var dist = snapshot ? stdlibMode + "-snapshot" : stdlibMode;
+        var (appDir, appMain) = App(recipe, options, stdlibMode, stdlibSpec);
+        TemplateModel.Finish(model, packages, snapshot, config.SnapshotPreimport.Concat(recipe.Snapshot.Preimport).Distinct(), dist, appDir, appMain);
+        var product = config.Product is { } spec ? RenderProduct(config, model, spec) : null;
+        if (product is not null) TemplateModel.SetProduct(model, product);
+        var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
+            .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
+
+        return new BuildSession
+        {
+            Config = config, Recipe = recipe, Options = options, Actions = actions, Toolchain = tools, Environment = environment,
+            Dirs = buildDirs, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode, Packages = packages, AppDir = appDir, Requirements = requirements,
+            Dist = dist, Snapshot = snapshot, Product = product,
+        };
+    }
+
+    /// <summary>Refuses a build, downloads or libs folder that is a file, or whose path configure and make cannot use.</summary>
+    private static void CheckFolders(ProjectConfig config, BuildDirs dirs)
+    {
+        foreach (var (what, path) in new[] { ("directories.build", dirs.Build), ("directories.downloads", dirs.Downloads), ("directories.libs", dirs.Libs) })
+        {
+            if (File.Exists(path))
+                throw new WasipyException($"{path} is a file, where wasipy needs a folder ({what} in {config.FilePath}); move the file away or change {what}", 2);
+            // CPython's configure and make split paths on white space; they cannot build in such a folder.
+            if (path.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '$' or '`' or '\\'))
+                throw new WasipyException($"{path} ({what}) has a space or quote in it, and CPython's configure and make cannot build there; " +
+                                          $"move the project to a path without them, or point {what} in {config.FilePath} at one", 2);
+        }
+    }
+
+    /// <summary>Whether this build makes a snapshot (--snapshot, else the recipe), refused where it cannot.</summary>
+    private static bool WantsSnapshot(ProjectConfig config, Recipe recipe, BuildOptions options, string stdlibMode, StdlibModeSpec stdlibSpec)
+    {
         var snapshot = options.Snapshot ?? recipe.Snapshot.Enabled;
         if (snapshot && !recipe.Snapshot.Available)
             throw new WasipyException($"--snapshot: {recipe.FilePath} does not mark snapshots as available for CPython {recipe.Version} " +
                                       "(snapshot/wasipy_snapshot.c uses CPython internals and is verified with 3.13); build without --snapshot", 2);
         if (snapshot && !stdlibSpec.Embedded)
             throw new WasipyException($"--snapshot needs a stdlib mode that embeds the library ({string.Join(", ", config.StdlibModes.Where(m => m.Value.Embedded).Select(m => m.Key))}); '{stdlibMode}' does not", 2);
-        var dist = snapshot ? stdlibMode + "-snapshot" : stdlibMode;
+        return snapshot;
+    }
+
+    /// <summary>The user's code folder ("" for none) and main module ("" for none), checked.</summary>
+    private static (string Dir, string Main) App(Recipe recipe, BuildOptions options, string stdlibMode, StdlibModeSpec stdlibSpec)
+    {
         var appDir = options.AppDir is { } d ? Path.GetFullPath(d)
             : recipe.App.Dir is { } r ? RecipeLoader.RelativeToRecipe(recipe.FilePath, [r])[0] : "";
         if (appDir.Length > 0 && !Directory.Exists(appDir))
@@ -113,19 +144,7 @@ public sealed record BuildSession
             throw new WasipyException($"--app-main {appMain}: not a module name (e.g. mytool or mytool.cli)", 2);
         if (appMain.Length > 0 && !stdlibSpec.Embedded)
             throw new WasipyException($"an app main module is linked into python.wasm in the stdlib modes that embed the library; '{stdlibMode}' does not", 2);
-        // What `python -c pass` imports (site's module body, linecache), then the recipe's list.
-        TemplateModel.Finish(model, packages, snapshot, new[] { "site", "linecache" }.Concat(recipe.Snapshot.Preimport).Distinct(), dist, appDir, appMain);
-        var product = config.Product is { } spec ? RenderProduct(config, model, spec) : null;
-        if (product is not null) TemplateModel.SetProduct(model, product);
-        var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))
-            .Concat(options.Mirrors.Select(Path.GetFullPath)).ToList();
-
-        return new BuildSession
-        {
-            Config = config, Recipe = recipe, Options = options, Actions = actions, Toolchain = tools, Environment = environment,
-            Dirs = buildDirs, MirrorDirs = mirrors, Jobs = jobs, Model = model, Stdlib = stdlibMode, Packages = packages, AppDir = appDir, Requirements = requirements,
-            Dist = dist, Snapshot = snapshot, Product = product,
-        };
+        return (appDir, appMain);
     }
 
     private static Wasm.PythonInstall RenderProduct(ProjectConfig config, ScriptObject model, ProductSpec spec)

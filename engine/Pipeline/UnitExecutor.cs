@@ -30,122 +30,136 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
     private readonly Dictionary<string, string> _fingerprints = new();
     /// <summary>Each unit's address in the shared unit cache (its key without the checkout's path).</summary>
     private readonly Dictionary<string, string> _addresses = new();
-    private IReadOnlyDictionary<string, CacheKey> _keys = new Dictionary<string, CacheKey>();
+    // The state of one RunAsync: each unit's key so far, the outcomes reported, the folder locks held, and the units
+    // whose cached outputs are pinned to another folder, not built yet (built as soon as a unit after them runs).
+    private Dictionary<string, CacheKey> _keys = new();
     private IReadOnlyList<BuildUnit> _planned = [];
+    private List<StepOutcome> _outcomes = [];
+    private Dictionary<string, DirectoryLock> _locks = new();
+    private List<int> _deferred = [];
 
     public async Task<IReadOnlyList<StepOutcome>> RunAsync(IReadOnlyList<BuildUnit> units, CancellationToken cancellation)
     {
-        var outcomes = new List<StepOutcome>();
-        var keys = new Dictionary<string, CacheKey>();
-        _keys = keys;
-        _planned = units;
-        var locks = new Dictionary<string, DirectoryLock>();
+        (_keys, _planned, _outcomes, _locks, _deferred) = (new(), units, [], new(), []);
         try
         {
-            // Units whose cached outputs are pinned to another folder, not built yet: built as soon as a unit after them runs.
-            var deferred = new List<int>();
-            async Task ProcessAsync(int i, bool mayDefer, string? neededBy = null)
-            {
-                var unit = units[i];
-                if (!unit.Enabled)
-                {
-                    keys[unit.Id] = Skipped(unit, keys);   // a later unit may still name it in `needs`
-                    _addresses[unit.Id] = CacheAddress.Marker("skipped", unit.Needs.Select(n => _addresses.GetValueOrDefault(n, n)));
-                    Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Skipped, TimeSpan.Zero, "", unit.LogPath));
-                    return;
-                }
-                var state = await StateAsync(unit, keys, cancellation);
-                if (state.Fresh)
-                {
-                    keys[unit.Id] = state.Key;
-                    Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Cached, TimeSpan.Zero, state.Key.Value, unit.LogPath));
-                    return;
-                }
-                if (unit.LockDir is { } lockDir && !locks.ContainsKey(lockDir))
-                    locks[lockDir] = await DirectoryLock.AcquireAsync(lockDir, Console.Error.WriteLine, cancellation);
-
-                reporter.Started(i, units.Count, unit.Title, unit.LogPath);
-                var cache = new StepCache(unit.StampDir);
-                cache.Invalidate(unit.StampName);
-                var clock = Stopwatch.StartNew();
-                var scopes = unitCache is null ? null : CacheScopes(unit);
-                // What the unit cache said about a unit that is then built goes after the build's own log.
-                var notes = new List<string>();
-                if (scopes is not null && await RestoreAsync(unit, state.Key, scopes, notes, cancellation) is { } from)
-                {
-                    cache.MarkDone(unit.StampName, state.Key);
-                    keys[unit.Id] = state.Key;
-                    Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Restored, clock.Elapsed, state.Key.Value, unit.LogPath) { Reason = state.Reason, From = from });
-                    return;
-                }
-                if (scopes is not null && mayDefer && notes.Any(n => n.StartsWith(UnitCache.PinnedNote, StringComparison.Ordinal)))
-                {
-                    // Its outputs only work in the folder they were built in: it is built only if a later unit runs.
-                    keys[unit.Id] = state.Key;
-                    deferred.Add(i);
-                    Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Deferred, clock.Elapsed, state.Key.Value, unit.LogPath)
-                        { Reason = "cached for another folder only; built if a later step runs" });
-                    return;
-                }
-                // Shell commands may use anything in the build folder, so what was deferred is built first; a built-in
-                // action (provenance, smoke-test) reads only what its parameters name.
-                if (deferred.Count > 0 && unit.Commands.Count > 0)
-                {
-                    var pending = deferred.ToList();
-                    deferred.Clear();
-                    foreach (var index in pending)
-                    {
-                        outcomes.RemoveAll(o => o.Step == units[index].Title && o.Status == StepStatus.Deferred);
-                        await ProcessAsync(index, mayDefer: false, neededBy: unit.Title);
-                    }
-                    reporter.Started(i, units.Count, unit.Title, unit.LogPath);
-                }
-                var before = scopes?.Select(s => s.Whole ? ScopeState.Empty : ScopeState.Of(s.Path, cancellation)).ToList();
-                try
-                {
-                    await RunOneAsync(unit, state.Key, cancellation);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    var failure = e as StepFailedException
-                                  ?? new StepFailedException(unit.Title, e.Message, unit.LogPath, (e as WasipyException)?.ExitCode);
-                    if (e is not StepFailedException) AppendToLog(unit.LogPath, e.Message);
-                    if (unit.Optional && e is WasipyException)
-                    {
-                        AppendToLog(unit.LogPath, $"warning: optional {unit.Title} did not build, so what needs it is left out: {e.Message}");
-                        keys[unit.Id] = new CacheKey("failed:" + state.Key.Value, state.Key.Components);
-                        _addresses[unit.Id] = CacheAddress.Marker("failed", [_addresses[unit.Id]]);
-                        Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.OptionalFailed, clock.Elapsed, state.Key.Value, failure.LogPath));
-                        return;
-                    }
-                    reporter.Finished(i, units.Count, new StepOutcome(unit.Title, StepStatus.Failed, clock.Elapsed, state.Key.Value, failure.LogPath));
-                    throw failure;
-                }
-                finally
-                {
-                    foreach (var note in notes) AppendLine(unit.LogPath, note);
-                }
-                // A fingerprint (e.g. the compiler's --version) may change because the unit itself installed
-                // something; stamp what is true now, so the next run does not see a change that was ours.
-                var key = state.Key;
-                if (unit.Fingerprint.Count > 0)
-                {
-                    foreach (var command in unit.Fingerprint) _fingerprints.Remove(command);
-                    key = await KeyAsync(unit, keys, cancellation);
-                }
-                cache.MarkDone(unit.StampName, key);
-                keys[unit.Id] = key;
-                if (scopes is not null && unitCache is not null)
-                    await unitCache.StoreAsync(_addresses[unit.Id], unit.Title, scopes, before!, session.Config.Root, line => AppendLine(unit.LogPath, line), cancellation);
-                Report(i, units.Count, outcomes, new StepOutcome(unit.Title, StepStatus.Done, clock.Elapsed, key.Value, unit.LogPath) { Reason = neededBy is null ? state.Reason : $"needed by {neededBy}" });
-            }
-            for (var i = 0; i < units.Count; i++) await ProcessAsync(i, mayDefer: true);
+            for (var i = 0; i < units.Count; i++) await ProcessAsync(i, mayDefer: true, neededBy: null, cancellation);
         }
         finally
         {
-            foreach (var held in locks.Values) held.Dispose();
+            foreach (var held in _locks.Values) held.Dispose();
         }
-        return outcomes;
+        return _outcomes;
+    }
+
+    /// <summary>One unit: skipped, fresh, restored from the unit cache, deferred, or built (after what was deferred).</summary>
+    private async Task ProcessAsync(int i, bool mayDefer, string? neededBy, CancellationToken cancellation)
+    {
+        var unit = _planned[i];
+        if (!unit.Enabled)
+        {
+            _keys[unit.Id] = Skipped(unit, _keys);   // a later unit may still name it in `needs`
+            _addresses[unit.Id] = CacheAddress.Marker("skipped", unit.Needs.Select(n => _addresses.GetValueOrDefault(n, n)));
+            Report(i, new StepOutcome(unit.Title, StepStatus.Skipped, TimeSpan.Zero, "", unit.LogPath));
+            return;
+        }
+        var state = await StateAsync(unit, _keys, cancellation);
+        if (state.Fresh)
+        {
+            _keys[unit.Id] = state.Key;
+            Report(i, new StepOutcome(unit.Title, StepStatus.Cached, TimeSpan.Zero, state.Key.Value, unit.LogPath));
+            return;
+        }
+        if (unit.LockDir is { } lockDir && !_locks.ContainsKey(lockDir))
+            _locks[lockDir] = await DirectoryLock.AcquireAsync(lockDir, Console.Error.WriteLine, cancellation);
+
+        reporter.Started(i, _planned.Count, unit.Title, unit.LogPath);
+        var cache = new StepCache(unit.StampDir);
+        cache.Invalidate(unit.StampName);
+        var clock = Stopwatch.StartNew();
+        var scopes = unitCache is null ? null : CacheScopes(unit);
+        // What the unit cache said about a unit that is then built goes after the build's own log.
+        var notes = new List<string>();
+        if (scopes is not null && await RestoreAsync(unit, state.Key, scopes, notes, cancellation) is { } from)
+        {
+            cache.MarkDone(unit.StampName, state.Key);
+            _keys[unit.Id] = state.Key;
+            Report(i, new StepOutcome(unit.Title, StepStatus.Restored, clock.Elapsed, state.Key.Value, unit.LogPath) { Reason = state.Reason, From = from });
+            return;
+        }
+        if (scopes is not null && mayDefer && notes.Any(n => n.StartsWith(UnitCache.PinnedNote, StringComparison.Ordinal)))
+        {
+            // Its outputs only work in the folder they were built in: it is built only if a later unit runs.
+            _keys[unit.Id] = state.Key;
+            _deferred.Add(i);
+            Report(i, new StepOutcome(unit.Title, StepStatus.Deferred, clock.Elapsed, state.Key.Value, unit.LogPath)
+                { Reason = "cached for another folder only; built if a later step runs" });
+            return;
+        }
+        // Shell commands may use anything in the build folder, so what was deferred is built first; a built-in
+        // action (provenance, smoke-test) reads only what its parameters name.
+        if (_deferred.Count > 0 && unit.Commands.Count > 0)
+        {
+            var pending = _deferred.ToList();
+            _deferred.Clear();
+            foreach (var index in pending)
+            {
+                _outcomes.RemoveAll(o => o.Step == _planned[index].Title && o.Status == StepStatus.Deferred);
+                await ProcessAsync(index, mayDefer: false, neededBy: unit.Title, cancellation);
+            }
+            reporter.Started(i, _planned.Count, unit.Title, unit.LogPath);
+        }
+        var before = scopes?.Select(s => s.Whole ? ScopeState.Empty : ScopeState.Of(s.Path, cancellation)).ToList();
+        try
+        {
+            await RunOneAsync(unit, state.Key, cancellation);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            if (Failed(i, unit, state.Key, clock.Elapsed, e) is { } failure) throw failure;
+            return;
+        }
+        finally
+        {
+            foreach (var note in notes) AppendLine(unit.LogPath, note);
+        }
+        var key = await StampAsync(unit, cache, state.Key, cancellation);
+        if (scopes is not null && unitCache is not null)
+            await unitCache.StoreAsync(_addresses[unit.Id], unit.Title, scopes, before!, session.Config.Root, line => AppendLine(unit.LogPath, line), cancellation);
+        Report(i, new StepOutcome(unit.Title, StepStatus.Done, clock.Elapsed, key.Value, unit.LogPath) { Reason = neededBy is null ? state.Reason : $"needed by {neededBy}" });
+    }
+
+    /// <summary>A unit that failed: the failure to throw, or null for an optional unit, which is reported and left out
+    /// (what needs it sees a key that says so).</summary>
+    private StepFailedException? Failed(int i, BuildUnit unit, CacheKey key, TimeSpan elapsed, Exception e)
+    {
+        var failure = e as StepFailedException
+                      ?? new StepFailedException(unit.Title, e.Message, unit.LogPath, (e as WasipyException)?.ExitCode);
+        if (e is not StepFailedException) AppendToLog(unit.LogPath, e.Message);
+        if (unit.Optional && e is WasipyException)
+        {
+            AppendToLog(unit.LogPath, $"warning: optional {unit.Title} did not build, so what needs it is left out: {e.Message}");
+            _keys[unit.Id] = new CacheKey("failed:" + key.Value, key.Components);
+            _addresses[unit.Id] = CacheAddress.Marker("failed", [_addresses[unit.Id]]);
+            Report(i, new StepOutcome(unit.Title, StepStatus.OptionalFailed, elapsed, key.Value, failure.LogPath));
+            return null;
+        }
+        reporter.Finished(i, _planned.Count, new StepOutcome(unit.Title, StepStatus.Failed, elapsed, key.Value, failure.LogPath));
+        return failure;
+    }
+
+    /// <summary>Stamps a built unit. A fingerprint (e.g. the compiler's --version) may change because the unit itself
+    /// installed something; the stamp says what is true now, so the next run does not see a change that was ours.</summary>
+    private async Task<CacheKey> StampAsync(BuildUnit unit, StepCache cache, CacheKey key, CancellationToken cancellation)
+    {
+        if (unit.Fingerprint.Count > 0)
+        {
+            foreach (var command in unit.Fingerprint) _fingerprints.Remove(command);
+            key = await KeyAsync(unit, _keys, cancellation);
+        }
+        cache.MarkDone(unit.StampName, key);
+        _keys[unit.Id] = key;
+        return key;
     }
 
     /// <summary>Every unit's key and freshness, as <see cref="RunAsync"/> would compute them, without running anything.
@@ -318,10 +332,10 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         }).Build();
     }
 
-    private void Report(int index, int count, List<StepOutcome> outcomes, StepOutcome outcome)
+    private void Report(int index, StepOutcome outcome)
     {
-        outcomes.Add(outcome);
-        reporter.Finished(index, count, outcome);
+        _outcomes.Add(outcome);
+        reporter.Finished(index, _planned.Count, outcome);
     }
 
     private static void AppendLine(string logPath, string line)

@@ -16,6 +16,8 @@ public static class ProcessGroup
 {
     private const int SigKill = 9, SigTerm = 15;
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    // Process-wide on purpose: it mirrors the operating system's process table, and KillAll (Ctrl-C, SIGTERM, exec's
+    // exit) must reach every group any part of wasipy started. Entries live only while their command runs.
     private static readonly ConcurrentDictionary<int, ProcessTracking> Running = new();
 
     /// <summary>How long a group has, after SIGTERM, before SIGKILL.</summary>

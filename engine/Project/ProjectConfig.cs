@@ -23,6 +23,8 @@ public sealed record ProjectConfig
     public RegrtestConfig? Regrtest { get; init; }
     /// <summary>What the pipeline makes (templates): exec, verify, the smoke test and `run`'s last line read it.</summary>
     public ProductSpec? Product { get; init; }
+    /// <summary>Modules every snapshot imports before the recipe's snapshot.preimport (what `python -c pass` imports).</summary>
+    public IReadOnlyList<string> SnapshotPreimport { get; init; } = [];
     /// <summary>How requirements (`requirements:`, `--requirements`) are resolved: the pinned host pip and its index options.</summary>
     public PipSpec Pip { get; init; } = new();
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Wasipy.Project;
 
 namespace Wasipy.Recipes;
@@ -7,13 +8,11 @@ namespace Wasipy.Recipes;
 public enum ComponentKind { Library, Package }
 
 /// <summary>
-/// Something built from source for the wasm target: a C library (recipes/libs/NAME.yaml) or a Python package
-/// (recipes/packages/NAME.yaml). Both are the same concept, planned into a build unit by one planner; what only a
-/// package has is in <see cref="Package"/>. Read from the YAML file's top-level keys (<see cref="ComponentFile"/>).
+/// What every component recipe has, C library or package: where its source comes from and how it is built. Written
+/// once, shared by the recipe as read (<see cref="ComponentFile"/>) and as planned (<see cref="ComponentRecipe"/>).
 /// </summary>
-public sealed record ComponentRecipe
+public abstract record ComponentBasics
 {
-    public required ComponentKind Kind { get; init; }
     public required string Name { get; init; }
     public required string Version { get; init; }
     /// <summary>The archive or git commit to build from; without one, the build starts from the project files in
@@ -34,9 +33,27 @@ public sealed record ComponentRecipe
     public IReadOnlyList<string> Build { get; init; } = [];
     /// <summary>Paths that must exist after the build (templates, relative to the source folder).</summary>
     public IReadOnlyList<string> Outputs { get; init; } = [];
+}
+
+/// <summary>
+/// Something built from source for the wasm target: a C library (recipes/libs/NAME.yaml) or a Python package
+/// (recipes/packages/NAME.yaml). Both are the same concept, planned into a build unit by one planner; what only a
+/// package has is in <see cref="Package"/>. Read from the YAML file's top-level keys (<see cref="ComponentFile"/>).
+/// </summary>
+public sealed record ComponentRecipe : ComponentBasics
+{
+    [SetsRequiredMembers]
+    public ComponentRecipe(ComponentBasics basics, ComponentKind kind, string path, PackageParts? package) : base(basics)
+    {
+        Kind = kind;
+        FilePath = path;
+        Package = package;
+    }
+
+    public ComponentKind Kind { get; init; }
     /// <summary>What only a package has; null for a library.</summary>
     public PackageParts? Package { get; init; }
-    public string FilePath { get; init; } = "";
+    public string FilePath { get; init; }
 }
 
 /// <summary>What a package adds to a component: its modules, link arguments, site-packages folders and checks.</summary>
@@ -62,18 +79,8 @@ public sealed record PackageParts
 /// A component recipe file as written: every key at the top level (libraries and packages share one format; the
 /// package-only keys are refused in a library). The schemas of recipes/libs and recipes/packages come from it.
 /// </summary>
-public sealed record ComponentFile
+public sealed record ComponentFile : ComponentBasics
 {
-    public required string Name { get; init; }
-    public required string Version { get; init; }
-    public SourceSpec? Source { get; init; }
-    public IReadOnlyList<string> Patches { get; init; } = [];
-    public IReadOnlyList<string> Needs { get; init; } = [];
-    public IReadOnlyList<string> Inputs { get; init; } = [];
-    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
-    public IReadOnlyList<FileSpec> Files { get; init; } = [];
-    public IReadOnlyList<string> Build { get; init; } = [];
-    public IReadOnlyList<string> Outputs { get; init; } = [];
     public IReadOnlyDictionary<string, string>? Modules { get; init; }
     public IReadOnlyList<string>? Link { get; init; }
     public IReadOnlyList<string>? Site { get; init; }
@@ -88,16 +95,12 @@ public sealed record ComponentFile
     public IEnumerable<string> PackageKeysGiven() =>
         PackageKeys.Zip(new object?[] { Modules, Link, Site, Tool, Checks, Libraries }).Where(k => k.Second is not null).Select(k => k.First);
 
-    public ComponentRecipe ToRecipe(ComponentKind kind, string path) => new()
-    {
-        Kind = kind, Name = Name, Version = Version, Source = Source, Patches = Patches, Needs = Needs, Inputs = Inputs, Env = Env,
-        Files = Files, Build = Build, Outputs = Outputs, FilePath = path,
-        Package = kind == ComponentKind.Library ? null : new PackageParts
+    public ComponentRecipe ToRecipe(ComponentKind kind, string path) => new(this, kind, path,
+        kind == ComponentKind.Library ? null : new PackageParts
         {
             Modules = Modules ?? new Dictionary<string, string>(), Link = Link ?? [], Site = Site ?? [], Tool = Tool ?? false, Checks = Checks ?? [],
             Libraries = Libraries ?? [],
-        },
-    };
+        });
 }
 
 /// <summary>A package a CPython recipe lists; an optional one may fail to build without failing the build.</summary>

@@ -90,7 +90,7 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
                 outcomes.Add(outcome);
                 lock (printing)
                 {
-                    output.WriteLine($"{test,-32} {Label(status),-16} {Text.Durations.Format(clock.Elapsed)}");
+                    output.WriteLine($"{test,-32} {Label(status),-16} {Cli.Durations.Format(clock.Elapsed)}");
                     if (status == TestStatus.Passed && cause is not null)
                         output.WriteLine($"  note: {test} passes now; remove it from the recipe's expected failures ({session.Recipe.FilePath})");
                     if (status is TestStatus.Failed or TestStatus.TimedOut or TestStatus.Crashed)

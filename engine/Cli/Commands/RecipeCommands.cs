@@ -42,7 +42,7 @@ public static class RecipeCommands
         var schemaDir = new Option<string>("--out") { Description = "Where to write the schemas", DefaultValueFactory = _ => "schemas" };
         return c.Command("schema", "Write JSON Schemas for recipes, library and package recipes and wasipy.yaml", [schemaDir], (parse, _) =>
         {
-            foreach (var path in Wasipy.Schema.SchemaWriter.WriteAll(parse.GetValue(schemaDir)!)) c.Stdout.WriteLine($"wasipy: wrote {path}");
+            foreach (var path in Wasipy.Lint.SchemaWriter.WriteAll(parse.GetValue(schemaDir)!)) c.Stdout.WriteLine($"wasipy: wrote {path}");
             return Task.FromResult(0);
         });
     }

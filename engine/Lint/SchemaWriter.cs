@@ -4,7 +4,7 @@ using System.Text.Json.Schema;
 using Wasipy.Project;
 using Wasipy.Recipes;
 
-namespace Wasipy.Schema;
+namespace Wasipy.Lint;
 
 /// <summary>
 /// JSON Schemas for the YAML files, generated from the model records with .NET's own JsonSchemaExporter (snake_case,

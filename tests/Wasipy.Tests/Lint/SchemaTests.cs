@@ -1,7 +1,7 @@
-using Wasipy.Schema;
+using Wasipy.Lint;
 using Wasipy.Tests.Support;
 
-namespace Wasipy.Tests.Schema;
+namespace Wasipy.Tests.Lint;
 
 public class SchemaTests
 {

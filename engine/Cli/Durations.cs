@@ -1,4 +1,4 @@
-namespace Wasipy.Text;
+namespace Wasipy.Cli;
 
 public static class Durations
 {
