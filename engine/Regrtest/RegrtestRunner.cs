@@ -84,7 +84,7 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
                 };
                 var outcome = new TestOutcome(test, status, clock.Elapsed, log)
                 {
-                    FirstError = status is TestStatus.Passed or TestStatus.Skipped ? "" : FirstError(result),
+                    FirstError = status switch { TestStatus.Passed => "", TestStatus.Skipped => SkipReason(result), _ => FirstError(result) },
                     Cause = status == TestStatus.ExpectedFailure ? cause : null,
                 };
                 outcomes.Add(outcome);
@@ -131,6 +131,9 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
             timeout_seconds = timeout.TotalSeconds,
             jobs,
             counts,
+            // Why modules were skipped as a whole, the most common reason first.
+            skipped_by_reason = outcomes.Where(o => o.Status == TestStatus.Skipped).GroupBy(o => o.FirstError.Length > 0 ? o.FirstError : "(no reason given)")
+                .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(o => o.Test)),
             expected_by_cause = outcomes.Where(o => o.Cause is not null).GroupBy(o => o.Cause!).ToDictionary(g => g.Key, g => g.Select(o => o.Test)),
             tests = outcomes.Select(o => new { name = o.Test, status = Key(o.Status), seconds = Math.Round(o.Duration.TotalSeconds, 1), first_error = o.FirstError, cause = o.Cause }),
         }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
@@ -192,6 +195,21 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
         }
         return lines.LastOrDefault(l => ExceptionLine().IsMatch(l))?.Trim() ?? lines.LastOrDefault(l => l.Length > 0) ?? $"exit {result.ExitCode}";
     }
+
+    /// <summary>Why a module was skipped as a whole: regrtest's "test_x skipped -- REASON", unittest's "skipped 'REASON'".</summary>
+    internal static string SkipReason(WasiResult result)
+    {
+        var text = result.Stdout + "\n" + result.Stderr;
+        var match = RegrtestSkip().Match(text);
+        if (!match.Success) match = UnittestSkip().Match(text);
+        return match.Success ? match.Groups[1].Value.Trim() : "";
+    }
+
+    [GeneratedRegex(@"^\S+ skipped -- (.+)$", RegexOptions.Multiline)]
+    private static partial Regex RegrtestSkip();
+
+    [GeneratedRegex(@"skipped '(.+)'$", RegexOptions.Multiline)]
+    private static partial Regex UnittestSkip();
 
     [GeneratedRegex(@"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit|Failure|Interrupt)\b.*")]
     private static partial Regex ExceptionLine();

@@ -13,6 +13,9 @@ public sealed class NodeRunner(string script) : IWasiHost
 {
     public WasiResult Run(WasiRun run) => RunAsync(run).GetAwaiter().GetResult();
 
+    /// <summary>The stack Node's main thread gets (RLIMIT_STACK), far above V8's --stack-size.</summary>
+    private const long NodeStackBytes = 64L * 1024 * 1024;
+
     private async Task<WasiResult> RunAsync(WasiRun run)
     {
         if (!File.Exists(run.WasmPath))
@@ -33,7 +36,11 @@ public sealed class NodeRunner(string script) : IWasiHost
         foreach (var (name, value) in run.Environment) args.AddRange(["--env", $"{name}={value}"]);
         args.Add("--");
         args.AddRange(run.Args.Skip(1));
-        var command = ProcessGroup.Command("node", args);
+        // V8 checks its own stack limit (--stack-size=8000 KiB, for CPython's deep recursion) against a main thread
+        // whose stack the OS sizes from RLIMIT_STACK, 8 MiB by default: close to the limit, native frames overflow
+        // the real stack first and Node dies of SIGSEGV instead of throwing RangeError (test_ast, test_shutil did).
+        // Node starts with a 64 MiB stack, so V8's limit is always the one reached.
+        var command = ProcessGroup.Command("prlimit", [$"--stack={NodeStackBytes}", "node", .. args]);
         using var timeout = new CancellationTokenSource(run.Timeout + (WasmImports.IsThreadsModule(run.WasmPath) ? TimeSpan.FromSeconds(5) : TimeSpan.Zero));
         try
         {
@@ -64,7 +71,9 @@ public sealed class NodeRunner(string script) : IWasiHost
     /// or "timed out after Ns", with exit 128); a crash of Node itself as a signal exit.</summary>
     private static string? Trap(int exitCode, string stderr)
     {
+        // V8 ends wasm that recurses past --stack-size with a RangeError, where Wasmtime traps ("call stack exhausted").
         var runtimeError = stderr.Split('\n').FirstOrDefault(l => l.StartsWith("RuntimeError: ", StringComparison.Ordinal)
+            || l.StartsWith("RangeError: Maximum call stack size exceeded", StringComparison.Ordinal)
             || exitCode == 128 && (l.Contains(": RuntimeError: ", StringComparison.Ordinal) || l.StartsWith("timed out after ", StringComparison.Ordinal)));
         if (runtimeError is not null) return runtimeError.Trim();
         return exitCode > 128 ? $"node ended by signal {exitCode - 128}" : null;

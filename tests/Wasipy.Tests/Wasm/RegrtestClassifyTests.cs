@@ -17,6 +17,15 @@ public class RegrtestClassifyTests
     }
 
     [Theory]
+    [InlineData("0:00:00 [1/1] test_tk\ntest_tk skipped -- No module named '_tkinter'\n\n== Tests result: SUCCESS ==\n", "No module named '_tkinter'")]
+    [InlineData("test_curses skipped -- Use of the 'curses' resource not enabled\n", "Use of the 'curses' resource not enabled")]
+    [InlineData("== Tests result: SUCCESS ==\n\n1 test OK.\n", "")]
+    public void A_module_skipped_as_a_whole_keeps_regrtests_reason(string stdout, string reason)
+    {
+        Assert.Equal(reason, RegrtestRunner.SkipReason(new WasiResult(0, stdout, "", null)));
+    }
+
+    [Theory]
     [InlineData(0, "....\n----------------------------------------------------------------------\nRan 4 tests in 0.1s\n\nOK (skipped=1)\n", TestStatus.Passed)]
     [InlineData(0, "s\n----------------------------------------------------------------------\nRan 1 test in 0.0s\n\nOK (skipped=1)\n", TestStatus.Skipped)]
     [InlineData(0, "\n----------------------------------------------------------------------\nRan 0 tests in 0.0s\n\nOK\n", TestStatus.Skipped)]

@@ -1,0 +1,55 @@
+using Wasipy.Tests.Support;
+using Wasipy.Wasm;
+
+namespace Wasipy.Tests.Wasm;
+
+/// <summary>The Node host (hosts/node/run.mjs through node:wasi); needs node, which docker/install-toolchain.sh installs.</summary>
+public class NodeRunnerTests
+{
+    private static NodeRunner Node() => new(Path.Combine(RepoRoot.Path, "hosts", "node", "run.mjs"));
+
+    private static string Wasm(TempDir dir, string wat)
+    {
+        var path = dir.Combine(Guid.NewGuid().ToString("N") + ".wasm");
+        File.WriteAllBytes(path, Wasmtime.Module.ConvertText(wat));
+        return path;
+    }
+
+    // Recursion without end, each frame with locals that live across the call: V8 must stop it at its own limit.
+    private const string RecursionWat = """
+        (module
+          (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+          (memory (export "memory") 1)
+          (func $f (param i32) (result i32)
+            (local i64 i64 i64 i64 i64 i64 i64 i64)
+            (local.set 1 (i64.extend_i32_u (local.get 0)))
+            (local.set 8 (i64.mul (local.get 1) (i64.const 3)))
+            (i32.add (call $f (i32.add (local.get 0) (i32.const 1))) (i32.wrap_i64 (i64.add (local.get 1) (local.get 8)))))
+          (func (export "_start") (drop (call $f (i32.const 0)))))
+        """;
+
+    [Fact]
+    public void Unbounded_recursion_under_node_is_a_trap_that_names_the_exhausted_stack_not_a_signal()
+    {
+        using var dir = new TempDir();
+        var result = Node().Run(new WasiRun { WasmPath = Wasm(dir, RecursionWat), Args = ["rec"], Timeout = TimeSpan.FromSeconds(60) });
+        Assert.NotNull(result.Trap);
+        Assert.Contains("Maximum call stack size exceeded", result.Trap);
+        Assert.True(result.ExitCode < 128, $"node ended by a signal: exit {result.ExitCode}, {result.Stderr}");
+    }
+
+    [Fact]
+    public void Node_gets_a_main_thread_stack_far_above_the_limit_v8_is_given()
+    {
+        // A guest cannot read the host's rlimit; the proof is a run that reports Node's own view of it. A stack of
+        // tens of MiB must reach node: 8 MiB (the usual default) is what let native frames overflow first.
+        using var dir = new TempDir();
+        var probe = dir.Combine("limit.mjs");
+        File.WriteAllText(probe, "import { readFileSync } from 'node:fs';\n" +
+            "const line = readFileSync('/proc/self/limits', 'utf8').split('\\n').find(l => l.startsWith('Max stack size'));\n" +
+            "process.stdout.write(line.split(/\\s+/)[3]);\n");
+        var result = new NodeRunner(probe).Run(new WasiRun { WasmPath = Wasm(dir, RecursionWat), Args = ["x"], Timeout = TimeSpan.FromSeconds(60) });
+        Assert.True(long.TryParse(result.Stdout, out var bytes), $"no stack limit read: '{result.Stdout}' {result.Stderr}");
+        Assert.True(bytes >= 32L * 1024 * 1024, $"node's stack is {bytes} bytes");
+    }
+}
