@@ -15,12 +15,20 @@
 // A wasi-threads module (it imports a shared env.memory: wasm32-wasi-threads builds) runs through threads.mjs.
 //
 // The exit status is the guest's (proc_exit or main's return).
+import { setFlagsFromString } from 'node:v8';
 import { readFileSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 import { performance } from 'node:perf_hooks';
 import { relativePollOneoff } from './wasi-fixes.mjs';
 import { isThreadsModule } from './wasm-imports.mjs';
 import { parseDir, sandboxPreopens } from './sandbox.mjs';
+
+// Node's WASI calls allocate through a memory manager that reports to V8 (AdjustAmountOfExternalAllocatedMemory),
+// which may start a garbage collection inside a "fast API call" from optimised code, where none may run: Node 20
+// then dies of SIGSEGV in the collector (nodejs/node#46777, #53087; test_shutil's xz archives did it in 5 of 6 runs).
+// Without fast API calls every WASI call takes the regular path: 6 of 6 runs passed. Set before any code is optimised;
+// V8's flags are per process, so the Workers of threads.mjs have it too.
+setFlagsFromString('--no-turbo-fast-api-calls');
 
 const argv = process.argv.slice(2);
 let wasmPath = process.env.PYTHON_WASM;
