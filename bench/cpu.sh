@@ -8,6 +8,10 @@
 # The native baseline (never an unoptimised interpreter: the pyenv python3 here is one, and flatters every ratio):
 #   3.11  Debian's /usr/bin/python3.11 (3.11.2, built by Debian with PGO and LTO)
 #   other NATIVE_PYTHON=/path/to/an/optimised/python of the same X.Y (the script refuses to run without one)
+#
+# A/B of a build option (a lever): VERSUS=OTHER_CHECKOUT [VERSUS_OPTIONS="--toolchain debian-llvm19"] bench/cpu.sh
+# builds RECIPE there with those options too (its own build folder) and interleaves its runs in the same rounds:
+# columns B (and B's ratio to native) beside this checkout's A.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,6 +21,13 @@ shift $(( $# < 2 ? $# : 2 ))
 [ "${1:-}" = "--" ] && shift
 ./wasipy run "$recipe" "$@" >/dev/null
 dll="$root/.cache/engine/wasipy.dll"
+versus=${VERSUS:-}
+read -r -a versus_options <<<"${VERSUS_OPTIONS:-}"
+if [ -n "$versus" ]; then
+  versus=$(cd "$versus" && pwd)
+  (cd "$versus" && ./wasipy run "$recipe" "${versus_options[@]}" >/dev/null)
+fi
+wasm_b() { (cd "$versus" && dotnet "$versus/.cache/engine/wasipy.dll" exec "$recipe" "${versus_options[@]}" "$@"); }
 wasm() { dotnet "$dll" exec "$recipe" "$@"; }
 version=$(wasm -- -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 native=${NATIVE_PYTHON:-}
@@ -36,12 +47,17 @@ for r in $(seq "$rounds"); do
   timeout 600 "$native" -c "$script" > "$out/native.$r"
   timeout 600 dotnet "$dll" exec "$recipe" "$@" -- -c "$script" > "$out/wasmtime.$r"
   timeout 900 dotnet "$dll" exec "$recipe" "$@" --runtime node -- -c "$script" > "$out/node.$r"
+  if [ -n "$versus" ]; then
+    timeout 600 wasm_b -- -c "$script" > "$out/wasmtime-b.$r"
+    timeout 900 wasm_b --runtime node -- -c "$script" > "$out/node-b.$r"
+  fi
 done
-python3 - "$out" "$rounds" "$native" <<'PY'
+python3 - "$out" "$rounds" "$native" "$versus" <<'PY'
 import json, math, statistics, sys
-out, rounds, native = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-runs = {side: [json.load(open(f"{out}/{side}.{r}")) for r in range(1, rounds + 1)] for side in ("native", "wasmtime", "node")}
-for side in ("wasmtime", "node"):
+out, rounds, native, versus = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+sides = ("native", "wasmtime", "node") + (("wasmtime-b", "node-b") if versus else ())
+runs = {side: [json.load(open(f"{out}/{side}.{r}")) for r in range(1, rounds + 1)] for side in sides}
+for side in sides[1:]:
     for run in runs[side]:
         bad = {k: (v, runs["native"][0]["values"][k]) for k, v in run["values"].items() if v != runs["native"][0]["values"][k]}
         if bad:
@@ -49,15 +65,23 @@ for side in ("wasmtime", "node"):
 med = {side: {k: statistics.median(r["ms"][k] for r in rs) for k in rs[0]["ms"]} for side, rs in runs.items()}
 w, n = runs["wasmtime"][0], runs["native"][0]
 print(f"wasm {w['python']} vs native {n['python']} ({native}), median of {rounds} interleaved rounds, load {open('/proc/loadavg').read().split()[0]}")
-print(f"| workload | native ms | Wasmtime ms | ratio | Node ms | ratio |\n| --- | --- | --- | --- | --- | --- |")
-rw, rn, first = [], [], 6
-for i, k in enumerate(med["native"]):
-    a, b, d = med["native"][k], med["wasmtime"][k], med["node"][k]
-    rw.append(b / a); rn.append(d / a)
-    print(f"| {k} | {a:.1f} | {b:.1f} | {b / a:.2f} | {d:.1f} | {d / a:.2f} |")
 g = lambda xs: math.exp(sum(map(math.log, xs)) / len(xs))
-print(f"| **geometric mean, first six** | | | **{g(rw[:first]):.2f}** | | **{g(rn[:first]):.2f}** |")
-print(f"| **geometric mean, all {len(rw)}** | | | **{g(rw):.2f}** | | **{g(rn):.2f}** |")
+cols = [("wasmtime", "Wasmtime"), ("node", "Node")] if not versus else [("wasmtime", "A Wasmtime"), ("wasmtime-b", "B Wasmtime"), ("node", "A Node"), ("node-b", "B Node")]
+if versus:
+    print(f"A: this checkout; B: {versus}")
+print("| workload | native ms | " + " | ".join(f"{t} ms | ratio" for _, t in cols) + " |")
+print("| --- | --- | " + " | ".join("--- | ---" for _ in cols) + " |")
+ratios, first = {s: [] for s, _ in cols}, 6
+for k in med["native"]:
+    a = med["native"][k]
+    cells = []
+    for s, _ in cols:
+        ratios[s].append(med[s][k] / a)
+        cells.append(f"{med[s][k]:.1f} | {med[s][k] / a:.2f}")
+    print(f"| {k} | {a:.1f} | " + " | ".join(cells) + " |")
+for label, n in (("first six", first), (f"all {len(ratios['wasmtime'])}", None)):
+    print(f"| **geometric mean, {label}** | | " + " | ".join(f" | **{g(ratios[s][:n]):.2f}**" for s, _ in cols) + " |")
 PY
 echo "native flags: $("$native" -c "$flags")"
 echo "wasm flags:   $(wasm "$@" -- -c "$flags")"
+[ -z "$versus" ] || echo "B wasm flags: $(wasm_b -- -c "$flags")"
