@@ -52,4 +52,33 @@ public class NodeRunnerTests
         Assert.True(long.TryParse(result.Stdout, out var bytes), $"no stack limit read: '{result.Stdout}' {result.Stderr}");
         Assert.True(bytes >= 32L * 1024 * 1024, $"node's stack is {bytes} bytes");
     }
+
+    // Sets f.txt's times in the first mapped folder (fd 3) to 1.002003 s after the epoch; exits with the errno.
+    private const string SetTimesWat = """
+        (module
+          (import "wasi_snapshot_preview1" "path_filestat_set_times"
+            (func $set_times (param i32 i32 i32 i32 i64 i64 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "f.txt")
+          (func (export "_start")
+            (call $proc_exit (call $set_times (i32.const 3) (i32.const 1) (i32.const 16) (i32.const 5)
+              (i64.const 1002003000) (i64.const 1002003000) (i32.const 5)))))
+        """;
+
+    [Fact]
+    public void Setting_a_files_times_under_node_keeps_the_fraction_of_a_second()
+    {
+        using var dir = new TempDir();
+        var folder = Directory.CreateDirectory(dir.Combine("mapped")).FullName;
+        var file = Path.Combine(folder, "f.txt");
+        File.WriteAllText(file, "x");
+        var result = Node().Run(new WasiRun
+        {
+            WasmPath = Wasm(dir, SetTimesWat), Args = ["t"], Preopens = [new Preopen(folder, "/data")], Timeout = TimeSpan.FromSeconds(60),
+        });
+        Assert.Equal(0, result.ExitCode);
+        // uvwasi alone stored 1.0 s: the 2,003 microseconds were dropped.
+        Assert.Equal(DateTime.UnixEpoch.AddTicks(10_020_030), File.GetLastWriteTimeUtc(file));
+    }
 }
