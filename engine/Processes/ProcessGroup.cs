@@ -57,7 +57,7 @@ public static class ProcessGroup
                 if (leaderGone) continue;
                 // The command itself has exited, but a process it started keeps its output open: end them all.
                 leaderGone = true;
-                kill(-leader, SigKill);
+                if (GroupIsOurs(leader)) kill(-leader, SigKill);
                 tracking.KillAll();
                 stopReading.CancelAfter(OutputGrace);
             }
@@ -89,11 +89,11 @@ public static class ProcessGroup
     /// SIGTERM to the group and to every tracked process, SIGKILL to all once the grace period is over; returns when
     /// no process of it is left.
     /// </summary>
-    private static async Task EndAsync(int group, ProcessTracking tracking)
+    internal static async Task EndAsync(int group, ProcessTracking tracking, TimeSpan? grace = null)
     {
-        kill(-group, SigTerm);
+        if (GroupIsOurs(group)) kill(-group, SigTerm);
         tracking.Signal(SigTerm);
-        if (!await GoneAsync(group, tracking, Grace)) kill(-group, SigKill);
+        if (!await GoneAsync(group, tracking, grace ?? Grace) && GroupIsOurs(group)) kill(-group, SigKill);
         tracking.KillAll();
         await GoneAsync(group, tracking, TimeSpan.FromSeconds(5));
     }
@@ -103,9 +103,27 @@ public static class ProcessGroup
     {
         foreach (var (group, tracking) in Running)
         {
-            kill(-group, SigKill);
+            if (GroupIsOurs(group)) kill(-group, SigKill);
             tracking.KillAll();
         }
+    }
+
+    /// <summary>
+    /// Whether the group numbered after a command's leader is still that command's: while the leader is wasipy's child
+    /// (running, or a zombie not yet reaped) its pid, and so the group id, cannot be reused. Once reaped, the number may
+    /// belong to another program's group (pids wrap at 32768 here, and a build starts thousands of processes): a
+    /// SIGKILL to it killed another wasipy run's node processes. What is left of the command is then found by its
+    /// cgroup and marker only (<see cref="ProcessTracking"/>).
+    /// </summary>
+    internal static bool GroupIsOurs(int leader)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{leader}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 1 && int.TryParse(fields[1], out var parent) && parent == Environment.ProcessId;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>The process exists (a zombie counts as gone).</summary>
@@ -114,7 +132,7 @@ public static class ProcessGroup
     private static async Task<bool> GoneAsync(int group, ProcessTracking tracking, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
-        while (kill(-group, 0) == 0 && GroupRuns(group) || tracking.Pids().Count > 0)
+        while (GroupIsOurs(group) && kill(-group, 0) == 0 && GroupRuns(group) || tracking.Pids().Count > 0)
         {
             if (DateTime.UtcNow > deadline) return false;
             await Task.Delay(50);
