@@ -111,9 +111,9 @@ public static class ProcessGroup
     /// <summary>
     /// Whether the group numbered after a command's leader is still that command's: while the leader is wasipy's child
     /// (running, or a zombie not yet reaped) its pid, and so the group id, cannot be reused. Once reaped, the number may
-    /// belong to another program's group (pids wrap at 32768 here, and a build starts thousands of processes): a
-    /// SIGKILL to it killed another wasipy run's node processes. What is left of the command is then found by its
-    /// cgroup and marker only (<see cref="ProcessTracking"/>).
+    /// belong to another program's group (pids wrap at 32768 here, and a build starts thousands of processes), and a
+    /// signal to it would reach that program. What is left of the command is then found by its cgroup and marker only
+    /// (<see cref="ProcessTracking"/>).
     /// </summary>
     internal static bool GroupIsOurs(int leader)
     {
