@@ -27,7 +27,8 @@ if [ -n "$versus" ]; then
   versus=$(cd "$versus" && pwd)
   (cd "$versus" && ./wasipy run "$recipe" "${versus_options[@]}" >/dev/null)
 fi
-wasm_b() { (cd "$versus" && dotnet "$versus/.cache/engine/wasipy.dll" exec "$recipe" "${versus_options[@]}" "$@"); }
+# B's exec, from B's folder, with a time limit in seconds first.
+wasm_b() { local limit=$1; shift; (cd "$versus" && timeout "$limit" dotnet "$versus/.cache/engine/wasipy.dll" exec "$recipe" "${versus_options[@]}" "$@"); }
 wasm() { dotnet "$dll" exec "$recipe" "$@"; }
 version=$(wasm -- -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 native=${NATIVE_PYTHON:-}
@@ -48,8 +49,8 @@ for r in $(seq "$rounds"); do
   timeout 600 dotnet "$dll" exec "$recipe" "$@" -- -c "$script" > "$out/wasmtime.$r"
   timeout 900 dotnet "$dll" exec "$recipe" "$@" --runtime node -- -c "$script" > "$out/node.$r"
   if [ -n "$versus" ]; then
-    timeout 600 wasm_b -- -c "$script" > "$out/wasmtime-b.$r"
-    timeout 900 wasm_b --runtime node -- -c "$script" > "$out/node-b.$r"
+    wasm_b 600 -- -c "$script" > "$out/wasmtime-b.$r"
+    wasm_b 900 --runtime node -- -c "$script" > "$out/node-b.$r"
   fi
 done
 python3 - "$out" "$rounds" "$native" "$versus" <<'PY'
@@ -84,4 +85,4 @@ for label, n in (("first six", first), (f"all {len(ratios['wasmtime'])}", None))
 PY
 echo "native flags: $("$native" -c "$flags")"
 echo "wasm flags:   $(wasm "$@" -- -c "$flags")"
-[ -z "$versus" ] || echo "B wasm flags: $(wasm_b -- -c "$flags")"
+[ -z "$versus" ] || echo "B wasm flags: $(wasm_b 60 -- -c "$flags")"

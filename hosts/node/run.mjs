@@ -19,7 +19,7 @@ import { setFlagsFromString } from 'node:v8';
 import { readFileSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 import { performance } from 'node:perf_hooks';
-import { relativePollOneoff } from './wasi-fixes.mjs';
+import { relativePollOneoff, unsignedArguments } from './wasi-fixes.mjs';
 import { isThreadsModule } from './wasm-imports.mjs';
 import { parseDir, sandboxPreopens } from './sandbox.mjs';
 
@@ -89,6 +89,7 @@ for (let r = 0; r < repeat; r++) {
   let instance;
   imports.wasi_snapshot_preview1.poll_oneoff = relativePollOneoff(imports.wasi_snapshot_preview1.poll_oneoff, () => instance.exports.memory);
   sandboxPreopens(imports.wasi_snapshot_preview1, mappings, () => instance.exports.memory);
+  unsignedArguments(imports.wasi_snapshot_preview1);
   instance = await WebAssembly.instantiate(module, imports);
   const t2 = performance.now();
   code = wasi.start(instance);

@@ -10,7 +10,7 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
-import { relativePollOneoff } from './wasi-fixes.mjs';
+import { relativePollOneoff, unsignedArguments } from './wasi-fixes.mjs';
 import { memoryImportLimits } from './wasm-imports.mjs';
 import { sandboxPreopens } from './sandbox.mjs';
 
@@ -47,6 +47,7 @@ function makeWasi(cfg, memory) {
   const wasi = new WASI({ version: 'preview1', args: cfg.args, env: cfg.env, preopens: cfg.preopens, returnOnExit: true });
   wasi.wasiImport.poll_oneoff = relativePollOneoff(wasi.wasiImport.poll_oneoff, () => memory);
   sandboxPreopens(wasi.wasiImport, cfg.mappings ?? [], () => memory);
+  unsignedArguments(wasi.wasiImport);
   return wasi;
 }
 

@@ -22,3 +22,18 @@ export function relativePollOneoff(pollOneoff, getMemory) {
     return pollOneoff(inPtr, outPtr, count, eventsPtr);
   };
 }
+
+// Every i32 a WASI preview 1 function takes is unsigned (descriptors, pointers, lengths, flags), but wasm hands JS a
+// signed number, and Node's node:wasi refuses a negative one with EINVAL before looking at it: os.close(-42) or
+// os.fstat(-1) said EINVAL instead of EBADF (test_posix's posix_fadvise test), and a pointer above 2 GiB would fail
+// the same way. This passes them on as the unsigned values they are; wrap last, so the other fixes see them too.
+export function unsignedArguments(imports) {
+  for (const [name, fn] of Object.entries(imports)) {
+    if (typeof fn !== 'function') continue;
+    imports[name] = (...args) => {
+      for (let i = 0; i < args.length; i++) if (typeof args[i] === 'number' && args[i] < 0) args[i] >>>= 0;
+      return fn(...args);
+    };
+  }
+  return imports;
+}

@@ -81,4 +81,24 @@ public class NodeRunnerTests
         // uvwasi alone stored 1.0 s: the 2,003 microseconds were dropped.
         Assert.Equal(DateTime.UnixEpoch.AddTicks(10_020_030), File.GetLastWriteTimeUtc(file));
     }
+
+    // Closes descriptor -42 (4294967254 unsigned) and exits with the errno.
+    private const string CloseNegativeWat = """
+        (module
+          (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "_start") (call $proc_exit (call $fd_close (i32.const -42)))))
+        """;
+
+    [Fact]
+    public void A_descriptor_above_two_to_the_31_is_a_bad_descriptor_under_node_as_under_wasmtime()
+    {
+        using var dir = new TempDir();
+        var wasm = Wasm(dir, CloseNegativeWat);
+        using var wasmtime = new WasiRunner();
+        var expected = wasmtime.Run(new WasiRun { WasmPath = wasm, Args = ["c"] }).ExitCode;
+        Assert.Equal(8, expected);   // EBADF
+        Assert.Equal(expected, Node().Run(new WasiRun { WasmPath = wasm, Args = ["c"], Timeout = TimeSpan.FromSeconds(60) }).ExitCode);
+    }
 }
