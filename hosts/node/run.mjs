@@ -13,6 +13,7 @@
 //     --timeout S        for a wasi-threads module: end every thread after S seconds (exit 128)
 //
 // A wasi-threads module (it imports a shared env.memory: wasm32-wasi-threads builds) runs through threads.mjs.
+// A main module (`link: dynamic`: it imports dl.open and dl.sym) gets the side-module loader of dylink.mjs.
 //
 // The exit status is the guest's (proc_exit or main's return).
 import { readFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { relativePollOneoff } from './wasi-fixes.mjs';
 import { isThreadsModule } from './wasm-imports.mjs';
 import { parseDir, sandboxPreopens } from './sandbox.mjs';
+import { importsLoader, sideModuleImports } from './dylink.mjs';
 
 const argv = process.argv.slice(2);
 let wasmPath = process.env.PYTHON_WASM;
@@ -71,6 +73,7 @@ const t0 = performance.now();
 // at exit after the numpy program in 4 of 6 runs; read twice, 5 of 5 ended cleanly.
 const module = await WebAssembly.compile(readFileSync(wasmPath));
 const compileMs = performance.now() - t0;
+const loadsSideModules = importsLoader(module);
 
 const runs = [];
 let code = 0;
@@ -81,6 +84,8 @@ for (let r = 0; r < repeat; r++) {
   let instance;
   imports.wasi_snapshot_preview1.poll_oneoff = relativePollOneoff(imports.wasi_snapshot_preview1.poll_oneoff, () => instance.exports.memory);
   sandboxPreopens(imports.wasi_snapshot_preview1, mappings, () => instance.exports.memory);
+  // A main module (`link: dynamic`) loads side modules through dl.open/dl.sym (dylink.mjs).
+  if (loadsSideModules) imports.dl = sideModuleImports(() => instance);
   instance = await WebAssembly.instantiate(module, imports);
   const t2 = performance.now();
   code = wasi.start(instance);

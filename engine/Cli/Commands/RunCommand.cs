@@ -11,7 +11,7 @@ public static class RunCommand
     {
         var o = c.Options;
         return c.Command("run", "Build CPython for wasm32-wasi from a recipe; unchanged steps are not run again",
-            [o.Recipe, o.Config, o.Source, o.Mirror, o.Jobs, o.Toolchain, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Requirements, o.IndexUrl, o.ExtraIndexUrl, o.FindLinks, o.NoIndex, .. o.Cache], async (parse, command) =>
+            [o.Recipe, o.Config, o.Source, o.Mirror, o.Jobs, o.Toolchain, o.Link, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Requirements, o.IndexUrl, o.ExtraIndexUrl, o.FindLinks, o.NoIndex, .. o.Cache], async (parse, command) =>
         {
             var session = BuildSession.Open(o.Read(parse, command));
             c.Stdout.WriteLine($"wasipy: CPython {session.Recipe.Version}, stdlib {session.Stdlib}, toolchain '{session.ToolchainName}', in {session.Dirs.Build}");
