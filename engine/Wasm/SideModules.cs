@@ -67,7 +67,7 @@ public sealed class SideModules(Engine engine, string mainWasmPath)
         {
             if (e is WasmtimeException { ExitCode: not null }) throw;   // exit() in a constructor ends the program
             if (saved is not null) stack!.SetValue(saved);
-            WriteError(error, errorSize, $"{what}: {FirstLine(e.Message)}");
+            WriteError(error, errorSize, $"{what}: {(e is TrapException ? "it trapped while loading: " + TrapLine(e.Message) : FirstLine(e.Message))}");
             return 0;
         }
     }
@@ -199,4 +199,9 @@ public sealed class SideModules(Engine engine, string mainWasmPath)
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+
+    /// <summary>The line of Wasmtime's trap message that says what trapped ("wasm trap: wasm `unreachable` ...").</summary>
+    private static string TrapLine(string text) =>
+        text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Contains("wasm trap", StringComparison.Ordinal))?.Replace("Caused by:", "").Trim()
+        ?? FirstLine(text);
 }
