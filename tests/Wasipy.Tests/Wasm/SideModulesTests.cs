@@ -12,7 +12,7 @@ public class SideModulesTests
 {
     private const int NameAt = 0, ErrorAt = 512, ErrorSize = 256, BytesAt = 4096, SymbolAt = 1024;
 
-    private const string MainWat = """
+    internal const string MainWat = """
         (module
           (import "dl" "open" (func $open (param i32 i32 i32 i32 i32 i32) (result i32)))
           (import "dl" "sym" (func $sym (param i32 i32 i32 i32 i32) (result i32)))
@@ -36,7 +36,7 @@ public class SideModulesTests
 
     // Its data (4 bytes, 42) at its memory base; a function pointer to python.wasm's `twice` and the address of
     // `main_value` through its GOT; a call of `twice` by import; a constructor that adds main_value's address to its data.
-    private const string SideWat = """
+    internal const string SideWat = """
         (module
           (import "env" "memory" (memory 0))
           (import "env" "__indirect_function_table" (table 0 funcref))
