@@ -63,16 +63,53 @@ export function parseDylink(bytes) {
   return info;
 }
 
+/** A main module's table as its file says: the slot of each exported function an active element segment of table 0
+ *  placed there (export name -> slot). Segments other than the plain ones wasm-ld writes stop the reading, which only
+ *  costs those functions a second slot. engine/Wasm/Dylink.cs ReadMainTable is the same. */
+export function mainTableSlots(bytes) {
+  let pos = 8;
+  const uleb = () => { let r = 0, shift = 0, b; do { b = bytes[pos++]; r += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80 && shift < 35); return r; };
+  const sleb = () => { let r = 0, shift = 0, b; do { b = bytes[pos++]; r |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80 && shift < 35); return shift < 32 && (b & 0x40) ? r | (-1 << shift) : r; };
+  const functionOfExport = new Map(), slotOfFunction = new Map();
+  while (pos < bytes.length) {
+    const id = bytes[pos++], size = uleb(), end = pos + size;
+    if (id === 7) {
+      for (let n = uleb(); n > 0; n--) {
+        const length = uleb(); const name = Buffer.from(bytes.buffer, bytes.byteOffset + pos, length).toString('utf8'); pos += length;
+        const kind = bytes[pos++], index = uleb();
+        if (kind === 0 && !functionOfExport.has(name)) functionOfExport.set(name, index);
+      }
+    } else if (id === 9) {
+      for (let n = uleb(); n > 0; n--) {
+        const flags = uleb();
+        if (flags !== 0 && flags !== 2) break;
+        if (flags === 2 && uleb() !== 0) break;
+        if (bytes[pos++] !== 0x41) break;
+        const offset = sleb();
+        if (bytes[pos++] !== 0x0b) break;
+        if (flags === 2 && bytes[pos++] !== 0) break;
+        for (let i = 0, count = uleb(); i < count; i++) { const f = uleb(); if (!slotOfFunction.has(f)) slotOfFunction.set(f, offset + i); }
+      }
+    }
+    pos = end;
+  }
+  const slots = new Map();
+  for (const [name, index] of functionOfExport) if (slotOfFunction.has(index)) slots.set(name, slotOfFunction.get(index));
+  return slots;
+}
+
 /** Whether a compiled module imports this loader (python.wasm built with `link: dynamic`). */
 export function importsLoader(module) {
   return WebAssembly.Module.imports(module).some((i) => i.module === 'dl');
 }
 
-/** The dl imports for one instance of python.wasm; getMain() gives its instance once it exists. */
-export function sideModuleImports(getMain) {
+/** The dl imports for one instance of python.wasm; getMain() gives its instance once it exists, readMain() the bytes
+ *  of its file (read when a function pointer to one of its functions is first needed). */
+export function sideModuleImports(getMain, readMain) {
   const loaded = [];
   const handles = new Map();
-  let slots = null;   // function object -> table slot, python.wasm's table scanned once
+  let mainSlots = null;       // export name -> the slot python.wasm's element segment gave it
+  const added = new Map();    // function object -> the slot this loader added it at
 
   const exports = () => getMain().exports;
   const memory = () => exports().memory;
@@ -81,14 +118,15 @@ export function sideModuleImports(getMain) {
     if (address < 0 || length < 0 || length > 4096 || address + length > memory().buffer.byteLength) throw new DylinkError('a name outside python.wasm\'s memory');
     return Buffer.from(memory().buffer, address, length).toString('utf8');
   };
-  const slotOf = (fn) => {
-    if (!slots) {
-      slots = new Map();
-      const t = table();
-      for (let i = 0; i < t.length; i++) { const f = t.get(i); if (f && !slots.has(f)) slots.set(f, i); }
+  // A function's slot: the one python.wasm's own table gave it (function pointers compare equal across modules), or one
+  // added once. Reading the table itself would make a JS wrapper for each of its thousands of functions (200 ms).
+  const slotOf = (fn, mainName) => {
+    if (mainName !== undefined) {
+      mainSlots ??= mainTableSlots(readMain());
+      if (mainSlots.has(mainName)) return mainSlots.get(mainName);
     }
-    let slot = slots.get(fn);
-    if (slot === undefined) { slot = table().grow(1, fn); slots.set(fn, slot); }
+    let slot = added.get(fn);
+    if (slot === undefined) { slot = table().grow(1, fn); added.set(fn, slot); }
     return slot;
   };
   const mainData = (name) => { const g = exports()[name]; return g instanceof WebAssembly.Global && name !== '__stack_pointer' ? g.value : undefined; };
@@ -140,9 +178,10 @@ export function sideModuleImports(getMain) {
     for (const { mod, name, entry } of got) {
       if (mod === 'GOT.mem') entry.value = mainData(name) ?? ownData(m, name) ?? (() => { throw unresolved('data symbol', name); })();
       else {
-        const fn = mainFunction(name) ?? ownFunction(m, name);
+        const main = mainFunction(name);
+        const fn = main ?? ownFunction(m, name);
         if (!fn) throw unresolved('function', name);
-        entry.value = slotOf(fn);
+        entry.value = slotOf(fn, main ? name : undefined);
       }
     }
     instance.exports.__wasm_apply_data_relocs?.();

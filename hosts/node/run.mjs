@@ -85,7 +85,7 @@ for (let r = 0; r < repeat; r++) {
   imports.wasi_snapshot_preview1.poll_oneoff = relativePollOneoff(imports.wasi_snapshot_preview1.poll_oneoff, () => instance.exports.memory);
   sandboxPreopens(imports.wasi_snapshot_preview1, mappings, () => instance.exports.memory);
   // A main module (`link: dynamic`) loads side modules through dl.open/dl.sym (dylink.mjs).
-  if (loadsSideModules) imports.dl = sideModuleImports(() => instance);
+  if (loadsSideModules) imports.dl = sideModuleImports(() => instance, () => readFileSync(wasmPath));
   instance = await WebAssembly.instantiate(module, imports);
   const t2 = performance.now();
   code = wasi.start(instance);

@@ -17,7 +17,7 @@ public class NodeSideModulesTests
         const [dylink, mainPath, ...cases] = process.argv.slice(2);
         const { sideModuleImports } = await import(dylink);
         let instance;
-        const dl = sideModuleImports(() => instance);
+        const dl = sideModuleImports(() => instance, () => readFileSync(mainPath));
         instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(mainPath)), { dl });
         const mem = () => new Uint8Array(instance.exports.memory.buffer);
         const text = (at) => { const m = mem(); let end = at; while (m[end]) end++; return Buffer.from(m.subarray(at, end)).toString(); };
