@@ -26,7 +26,10 @@ public static class RunCommand
                                (outcomes.Count(x => x.Status == StepStatus.Deferred) is > 0 and var notNeeded ? $", {notNeeded} not needed" : "") +
                                (left.Count > 0 ? $"; optional and left out: {string.Join(", ", left)}" : "") + ")");
             if (session.Product is { } python && File.Exists(python.WasmPath))
-                c.Stdout.WriteLine($"wasipy: run it with: {python.WasmtimeCommand()}");
+                c.Stdout.WriteLine(session.Recipe.Link == Recipes.Recipe.Dynamic
+                    ? $"wasipy: run it with: ./wasipy exec {session.Options.RecipePath} --link dynamic (and this build's other options) -- ARGS, or with --runtime node; it loads side modules " +
+                      "through the host's loader (the dl imports), which the Wasmtime CLI does not have"
+                    : $"wasipy: run it with: {python.WasmtimeCommand()}");
             return 0;
         });
     }
