@@ -18,7 +18,7 @@ namespace Wasipy.Wasm;
 /// and constructors run. Any failure is a message for dlerror (CPython makes it an ImportError naming the file),
 /// never a trap of the interpreter.
 /// </summary>
-public sealed class SideModules(Engine engine, string mainWasmPath)
+public sealed class SideModules(Engine engine, string mainWasmPath, string? moduleCacheDir = null, string flavour = "")
 {
     public const string ImportModule = "dl";
     private const string TableName = "__indirect_function_table", StackPointer = "__stack_pointer";
@@ -81,7 +81,7 @@ public sealed class SideModules(Engine engine, string mainWasmPath)
         var info = Dylink.Parse(bytes);
         if (info.Needed.Count > 0)
             throw new DylinkException($"it needs {string.Join(", ", info.Needed)}: side modules that need other side modules are not loaded yet");
-        using var module = Module.FromBytes(engine, path, bytes);
+        using var module = CompiledModules.LoadBytes(engine, path, bytes, moduleCacheDir, flavour);   // compiled once per content
         var main = Main;
         var table = main.GetTable(TableName) ?? throw new DylinkException($"python.wasm exports no {TableName}: it is not a main module (link: dynamic)");
 

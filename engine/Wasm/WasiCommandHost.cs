@@ -63,7 +63,7 @@ public sealed class WasiCommandHost : IDisposable
         using var linker = new Linker(Engine);
         linker.DefineWasi();
         // A main module (`link: dynamic`) loads side modules through dl.open/dl.sym.
-        var sideModules = SideModules.IsImportedBy(module) ? new SideModules(Engine, run.WasmPath) : null;
+        var sideModules = SideModules.IsImportedBy(module) ? new SideModules(Engine, run.WasmPath, moduleCacheDir, Flavour) : null;
         sideModules?.Define(linker, store);
 
         int exitCode = 0;
