@@ -14,6 +14,7 @@ public sealed class CliOptions
     public Option<string[]> Mirror { get; } = new("--mirror") { Description = "A folder holding pre-fetched source archives by file name (repeatable)", AllowMultipleArgumentsPerToken = false };
     public Option<int?> Jobs { get; } = new("--jobs", "-j") { Description = "Parallel make jobs (default: one per core)" };
     public Option<string?> Toolchain { get; } = new("--toolchain") { Description = "Toolchain from wasipy.yaml (default: wasi-sdk when WASI_SDK_PATH is set, else debian)" };
+    public Option<string?> Link { get; } = new("--link") { Description = "How extension modules reach python.wasm: static (linked in, default) or dynamic (side modules loaded by the host's loader; its own build folder)" };
     public Option<string?> Stdlib { get; } = new("--stdlib") { Description = "How the standard library ships: packed (one file, default), packed-source, mapped or zip" };
     public Option<string> Runtime { get; } = new("--runtime") { Description = "The WASI host: wasmtime (in-process, default) or node (Node's node:wasi)", DefaultValueFactory = _ => WasiHosts.Wasmtime };
     public Option<bool> Snapshot { get; } = new("--snapshot") { Description = "A pre-initialised python.wasm (Wizer) that starts in milliseconds; where the recipe has snapshot.available" };
@@ -37,6 +38,7 @@ public sealed class CliOptions
     public CliOptions()
     {
         Runtime.AcceptOnlyFromAmong([.. WasiHosts.Names]);
+        Link.AcceptOnlyFromAmong([.. Recipes.Recipe.Links]);
         Jobs.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--jobs must be 1 or more");
@@ -44,7 +46,7 @@ public sealed class CliOptions
     }
 
     /// <summary>The options that choose what is built (every command that builds or finds a build has them).</summary>
-    public IEnumerable<Option> Build => [Config, Toolchain, Stdlib, With, Snapshot, App, AppMain, Requirements, IndexUrl, ExtraIndexUrl, FindLinks, NoIndex];
+    public IEnumerable<Option> Build => [Config, Toolchain, Link, Stdlib, With, Snapshot, App, AppMain, Requirements, IndexUrl, ExtraIndexUrl, FindLinks, NoIndex];
 
     /// <summary>The options of the shared unit cache (every command that builds or plans has them).</summary>
     public IEnumerable<Option> Cache => [NoCache, RemoteCache, RemoteCacheReadOnly];
@@ -70,6 +72,7 @@ public sealed class CliOptions
         Mirrors = Has(command, Mirror) ? parse.GetValue(Mirror) ?? [] : [],
         Jobs = Has(command, Jobs) ? parse.GetValue(Jobs) : null,
         Toolchain = parse.GetValue(Toolchain),
+        Link = Has(command, Link) ? parse.GetValue(Link) : null,
         StdlibMode = Has(command, Stdlib) ? parse.GetValue(Stdlib) : null,
         Cache = Has(command, NoCache) ? ReadCache(parse) : null,
     };

@@ -58,6 +58,9 @@ public sealed class Linter(string recipesDir, string? configPath, TextWriter out
                 // Every template of every step, library and package, rendered as a build of this recipe would.
                 var session = BuildSession.Open(new BuildOptions { RecipePath = path, ConfigPath = configPath, With = allPackages! });
                 UnitPlanner.Plan(session);
+                // ... and as its `--link dynamic` build would (side modules), where its toolchain can make one.
+                if (recipe.Link == Recipe.Static && !session.Toolchain.Threads)
+                    UnitPlanner.Plan(BuildSession.Open(new BuildOptions { RecipePath = path, ConfigPath = configPath, With = allPackages!, Link = Recipe.Dynamic }));
                 downloads ??= session.Dirs.Downloads;
             }, "loads, and every template renders");
         return downloads;

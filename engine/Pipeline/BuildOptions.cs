@@ -12,6 +12,8 @@ public sealed record BuildOptions
     public IReadOnlyList<string> Mirrors { get; init; } = [];
     public int? Jobs { get; init; }
     public string? Toolchain { get; init; }
+    /// <summary>`--link dynamic`: python.wasm as a main module loading side modules (overrides the recipe's link).</summary>
+    public string? Link { get; init; }
     /// <summary>packed, packed-source, mapped or zip; overrides the recipe's stdlib.mode.</summary>
     public string? StdlibMode { get; init; }
     /// <summary>Environment seen by templates (env.X) and by the steps; defaults to the process environment.</summary>

@@ -45,7 +45,7 @@ public sealed record BuildSession
     public static BuildSession Open(BuildOptions options)
     {
         var actions = options.Actions ?? ActionRegistry.Default;
-        var recipe = RecipeLoader.Load(options.RecipePath);
+        var recipe = WithLink(RecipeLoader.Load(options.RecipePath), options.Link);
         var configPath = options.ConfigPath ?? ProjectLoader.Find(Path.GetDirectoryName(Path.GetFullPath(options.RecipePath))!);
         var config = ProjectLoader.Load(configPath, actions.Signatures);
         var environment = options.Environment ?? ReadEnvironment();
@@ -54,6 +54,9 @@ public sealed record BuildSession
         var jobs = options.Jobs ?? (config.Jobs > 0 ? config.Jobs : System.Environment.ProcessorCount);
 
         var toolchain = config.Toolchains[toolchainName];
+        if (recipe.Link == Recipe.Dynamic && toolchain.Threads)
+            throw new WasipyException($"link dynamic: the toolchain '{toolchainName}' builds for wasm32-wasi-threads, and side modules are loaded only " +
+                                      "into a wasm32-wasi python.wasm; build a recipe without threads (e.g. recipes/3.13.yaml --link dynamic)", 2);
         var sysroot = SysrootRecipePath(config, toolchainName) ?? "";
         var model = TemplateModel.Start(recipe, config, environment, jobs, stdlibMode, stdlibSpec, toolchainName, toolchain.Threads, sysroot);
         string RenderPath(string template, string origin) =>
@@ -152,6 +155,18 @@ public sealed record BuildSession
         string Render(string template, string key) => TemplateRenderer.Render(template, model, Quoting.None, $"{config.FilePath}: product.{key}");
         var host = Render(spec.HostPrefix, "host_prefix");
         return new Wasm.PythonInstall(Path.GetFullPath(Render(spec.Wasm, "wasm"), config.Root), host.Length == 0 ? "" : Path.GetFullPath(host, config.Root), Render(spec.GuestPrefix, "guest_prefix"));
+    }
+
+    /// <summary>The recipe as `--link` asks: a dynamic build of a static recipe is a variant of it ("dynamic", or
+    /// "VARIANT-dynamic"), so that it builds in its own folder and the static build stays as it is.</summary>
+    internal static Recipe WithLink(Recipe recipe, string? link)
+    {
+        if (link is null || link == recipe.Link) return recipe;
+        if (link == Recipe.Static)
+            throw new WasipyException($"--link static: {recipe.FilePath} is a dynamic recipe (link: dynamic); build its static recipe instead", 2);
+        if (link != Recipe.Dynamic)
+            throw new WasipyException($"--link {link} is not one of {string.Join(", ", Recipe.Links)}", 2);
+        return recipe with { Link = link, Variant = recipe.Variant is { } v ? v + "-" + link : link };
     }
 
     /// <summary>The library recipe that builds this build's toolchain's C library (toolchains.NAME.sysroot), if any.</summary>

@@ -48,7 +48,9 @@ public static class UnitPlanner
                     Commands = spec.Run.Select((c, i) => Shell(c, $"run[{i}]")).ToList(),
                     Files = spec.Files.Select((f, i) => (PathOf(f.Path, $"files[{i}].path"), Shell(f.Content, $"files[{i}].content"))).ToList(),
                     Environment = spec.Env.ToDictionary(kv => kv.Key, kv => Plain(kv.Value, $"env.{kv.Key}")),
-                    Inputs = spec.Inputs.Select((p, i) => PathOf(p, $"inputs[{i}]")).ToList(),
+                    // An input that renders empty (`{{ if ... }}FILE{{ end }}`) is one this build does not use.
+                    Inputs = spec.Inputs.Select((p, i) => (p, i)).Where(x => Plain(x.p, $"inputs[{x.i}]").Length > 0)
+                        .Select(x => PathOf(x.p, $"inputs[{x.i}]")).ToList(),
                     Outputs = spec.Outputs.Select((p, i) => PathOf(p, $"outputs[{i}]")).ToList(),
                     Fingerprint = spec.Fingerprint.Select((c, i) => Shell(c, $"fingerprint[{i}]")).ToList(),
                     With = spec.With.ToDictionary(kv => kv.Key, kv => Plain(kv.Value, $"with.{kv.Key}")),

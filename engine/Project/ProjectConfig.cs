@@ -27,6 +27,8 @@ public sealed record ProjectConfig
     public IReadOnlyList<string> SnapshotPreimport { get; init; } = [];
     /// <summary>How requirements (`requirements:`, `--requirements`) are resolved: the pinned host pip and its index options.</summary>
     public PipSpec Pip { get; init; } = new();
+    /// <summary>How a `link: dynamic` build makes packages' extension modules into side modules (templates).</summary>
+    public SideModuleSpec? SideModules { get; init; }
 
     /// <summary>Folder of the wasipy.yaml file; relative paths are taken from here (not a YAML key).</summary>
     [YamlDotNet.Serialization.YamlIgnore, System.Text.Json.Serialization.JsonIgnore]
@@ -112,6 +114,18 @@ public sealed record RetrySpec
     public string? OnOutput { get; init; }
 
     public static readonly IReadOnlyList<string> Backoffs = ["constant", "linear", "exponential"];
+}
+
+/// <summary>Side modules (dylink.0) for a `link: dynamic` build: the compilers a package's build gets as $CC and $CXX,
+/// the link command each extension module's side module is made with (its init symbol, output and the package's
+/// archive and link arguments follow), and the file name suffix CPython looks for.</summary>
+public sealed record SideModuleSpec
+{
+    public string Ensure { get; init; } = "";
+    public required string Cc { get; init; }
+    public string? Cxx { get; init; }
+    public required string Link { get; init; }
+    public required string Suffix { get; init; }
 }
 
 /// <summary>The interpreter a pipeline makes: the wasm file, where its install prefix is on the host ("" when it carries

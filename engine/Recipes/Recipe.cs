@@ -9,6 +9,10 @@ public sealed record Recipe
     public string? Variant { get; init; }
     /// <summary>The toolchain (from wasipy.yaml) this recipe needs, e.g. debian-threads; `--toolchain` overrides it.</summary>
     public string? Toolchain { get; init; }
+    /// <summary>How extension modules reach the interpreter: "static" (linked into python.wasm; any WASI host) or
+    /// "dynamic" (python.wasm is a main module that loads packages' side modules, .so files, through its host's
+    /// loader); `--link` overrides it.</summary>
+    public string Link { get; init; } = Static;
     public required SourceSpec Source { get; init; }
     public IReadOnlyList<string> Patches { get; init; } = [];
     /// <summary>C libraries (recipes/libs/*.yaml) built for wasm32-wasi before CPython is configured.</summary>
@@ -26,6 +30,9 @@ public sealed record Recipe
     public AppSpec App { get; init; } = new();
     /// <summary>A Wizer snapshot of the initialised interpreter (`--snapshot`), where this version supports one.</summary>
     public SnapshotSpec Snapshot { get; init; } = new();
+
+    public const string Static = "static", Dynamic = "dynamic";
+    public static readonly IReadOnlyList<string> Links = [Static, Dynamic];
 
     /// <summary>"3.11" for "3.11.2".</summary>
     [System.Text.Json.Serialization.JsonIgnore]

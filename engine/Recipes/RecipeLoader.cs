@@ -133,6 +133,8 @@ public static partial class RecipeLoader
         for (var i = 0; i < recipe.Packages.Count; i++)
             CheckPath(file, "package recipe", recipe.Packages[i].Recipe, PathKind.File, "packages", i.ToString(), "recipe");
         ValidateSource(file, recipe.Source, recipe.Patches, gitAllowed: false);
+        if (!Recipe.Links.Contains(recipe.Link))
+            throw file.Error($"link '{recipe.Link}' is not one of {string.Join(", ", Recipe.Links)}", "link");
         if (!RegrtestSpec.Runners.Contains(recipe.Regrtest.Runner))
             throw file.Error($"regrtest.runner '{recipe.Regrtest.Runner}' is not one of {string.Join(", ", RegrtestSpec.Runners)}", "regrtest", "runner");
         for (var i = 0; i < recipe.Stdlib.Prune.Count; i++)

@@ -101,6 +101,7 @@ public static class TemplateModel
     {
         ["version"] = recipe.Version,
         ["variant"] = recipe.Variant ?? "",
+        ["link"] = recipe.Link,
         ["major_minor"] = recipe.MajorMinor,
         ["source"] = new ScriptObject
         {

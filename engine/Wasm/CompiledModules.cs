@@ -31,6 +31,25 @@ public static class CompiledModules
         return module;
     }
 
+    /// <summary>A module given as bytes (a side module the guest read), compiled or taken from <paramref name="cacheDir"/>
+    /// by the bytes' SHA-256.</summary>
+    public static Module LoadBytes(Engine engine, string name, byte[] bytes, string? cacheDir, string flavour)
+    {
+        if (cacheDir is null) return Module.FromBytes(engine, name, bytes);
+        var compiled = Path.Combine(cacheDir, $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))}.wasmtime-50{flavour}.cwasm");
+        if (File.Exists(compiled))
+        {
+            try { return Module.DeserializeFile(engine, name, compiled); }
+            catch (WasmtimeException) { File.Delete(compiled); }
+        }
+        var module = Module.FromBytes(engine, name, bytes);
+        Directory.CreateDirectory(cacheDir);
+        var temp = $"{compiled}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllBytes(temp, module.Serialize());
+        File.Move(temp, compiled, overwrite: true);
+        return module;
+    }
+
     /// <summary>Where the compiled form of <paramref name="wasmPath"/> is (or will be) cached.</summary>
     public static string PathOf(string wasmPath, string cacheDir, string flavour) =>
         Path.Combine(cacheDir, $"{HashOf(wasmPath, cacheDir)}.wasmtime-50{flavour}.cwasm");

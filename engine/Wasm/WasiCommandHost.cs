@@ -62,6 +62,9 @@ public sealed class WasiCommandHost : IDisposable
         if (_timeLimits) store.SetEpochDeadline((ulong)Math.Max(1, Math.Ceiling(run.Timeout.TotalSeconds)));
         using var linker = new Linker(Engine);
         linker.DefineWasi();
+        // A main module (`link: dynamic`) loads side modules through dl.open/dl.sym.
+        var sideModules = SideModules.IsImportedBy(module) ? new SideModules(Engine, run.WasmPath, moduleCacheDir, Flavour) : null;
+        sideModules?.Define(linker, store);
 
         int exitCode = 0;
         string? trap = null;
@@ -69,6 +72,7 @@ public sealed class WasiCommandHost : IDisposable
         try
         {
             var instance = linker.Instantiate(store, module);
+            sideModules?.Attach(instance);
             var start = instance.GetAction("_start")
                         ?? throw new WasipyException($"{run.WasmPath} has no _start export; it is not a WASI command module");
             instantiated = clock.Elapsed;

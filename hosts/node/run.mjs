@@ -13,6 +13,7 @@
 //     --timeout S        for a wasi-threads module: end every thread after S seconds (exit 128)
 //
 // A wasi-threads module (it imports a shared env.memory: wasm32-wasi-threads builds) runs through threads.mjs.
+// A main module (`link: dynamic`: it imports dl.open and dl.sym) gets the side-module loader of dylink.mjs.
 //
 // The exit status is the guest's (proc_exit or main's return).
 import { setFlagsFromString } from 'node:v8';
@@ -22,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { relativePollOneoff, unsignedArguments } from './wasi-fixes.mjs';
 import { isThreadsModule } from './wasm-imports.mjs';
 import { parseDir, sandboxPreopens } from './sandbox.mjs';
+import { importsLoader, sideModuleImports } from './dylink.mjs';
 
 // Node's WASI calls allocate through a memory manager that reports to V8 (AdjustAmountOfExternalAllocatedMemory),
 // which may start a garbage collection inside a "fast API call" from optimised code, where none may run: Node 20
@@ -79,6 +81,7 @@ const t0 = performance.now();
 // at exit after the numpy program in 4 of 6 runs; read twice, 5 of 5 ended cleanly.
 const module = await WebAssembly.compile(readFileSync(wasmPath));
 const compileMs = performance.now() - t0;
+const loadsSideModules = importsLoader(module);
 
 const runs = [];
 let code = 0;
@@ -90,6 +93,8 @@ for (let r = 0; r < repeat; r++) {
   imports.wasi_snapshot_preview1.poll_oneoff = relativePollOneoff(imports.wasi_snapshot_preview1.poll_oneoff, () => instance.exports.memory);
   sandboxPreopens(imports.wasi_snapshot_preview1, mappings, () => instance.exports.memory);
   unsignedArguments(imports.wasi_snapshot_preview1);
+  // A main module (`link: dynamic`) loads side modules through dl.open/dl.sym (dylink.mjs).
+  if (loadsSideModules) imports.dl = sideModuleImports(() => instance, () => readFileSync(wasmPath));
   instance = await WebAssembly.instantiate(module, imports);
   const t2 = performance.now();
   code = wasi.start(instance);

@@ -16,7 +16,7 @@ public static class ExecCommand
         var noCwd = new Option<bool>("--no-cwd") { Description = "A sealed run: do not map the current folder (python starts in /)" };
         var dirs = new Option<string[]>("--dir") { Description = "Map a host folder: HOST[::GUEST][:ro] (GUEST defaults to HOST's absolute path; :ro refuses writes); repeatable" };
         return c.Command("exec", "Run the built python.wasm in the current folder (mapped at its own path), with the folders and variables you give it",
-            [o.Recipe, o.Config, o.Toolchain, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Requirements, o.IndexUrl, o.ExtraIndexUrl, o.FindLinks, o.NoIndex, o.Runtime, timing, noCwd, dirs, o.Env, o.EnvFile, pythonArgs], (parse, command) =>
+            [o.Recipe, o.Config, o.Toolchain, o.Link, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Requirements, o.IndexUrl, o.ExtraIndexUrl, o.FindLinks, o.NoIndex, o.Runtime, timing, noCwd, dirs, o.Env, o.EnvFile, pythonArgs], (parse, command) =>
         {
             var target = ExecTargets.Resolve(o.Read(parse, command));
             var context = GuestContext.Create(new GuestContextOptions

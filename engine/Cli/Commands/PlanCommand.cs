@@ -12,7 +12,7 @@ public static class PlanCommand
     {
         var o = c.Options;
         return c.Command("plan", "Show which steps a run would take from the cache and which it would run, and why; runs nothing",
-            [o.Recipe, o.Config, o.Source, o.Mirror, o.Toolchain, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Requirements, o.IndexUrl, o.ExtraIndexUrl, o.FindLinks, o.NoIndex, o.Json, .. o.Cache], async (parse, command) =>
+            [o.Recipe, o.Config, o.Source, o.Mirror, o.Toolchain, o.Link, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Requirements, o.IndexUrl, o.ExtraIndexUrl, o.FindLinks, o.NoIndex, o.Json, .. o.Cache], async (parse, command) =>
         {
             var session = BuildSession.Open(o.Read(parse, command));
             var states = await new PipelineRunner(session, new ConsoleReporter(c.Stdout, false)).PlanAsync(c.Signals.Token);
@@ -27,7 +27,7 @@ public static class PlanCommand
         var o = c.Options;
         var stepName = new Argument<string>("step") { Description = "A step or library, e.g. configure or 'libraries: zlib'" };
         return c.Command("why", "Show what changed between the last two builds of a step (its key's components)",
-            [o.Recipe, stepName, o.Config, o.Toolchain, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Requirements, o.IndexUrl, o.ExtraIndexUrl, o.FindLinks, o.NoIndex], (parse, command) =>
+            [o.Recipe, stepName, o.Config, o.Toolchain, o.Link, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Requirements, o.IndexUrl, o.ExtraIndexUrl, o.FindLinks, o.NoIndex], (parse, command) =>
         {
             var session = BuildSession.Open(o.Read(parse, command));
             var units = UnitPlanner.Plan(session);

@@ -16,7 +16,7 @@ public static class TestCommand
         var all = new Option<bool>("--all") { Description = "Run every test module of the suite, --jobs at a time, and write results/<version>.json" };
         var timeout = new Option<int?>("--timeout") { Description = "Seconds each test module may take (default: the recipe's regrtest.timeout_seconds)" };
         return c.Command("test", "Build if needed, then run CPython's regression tests; only unexpected failures fail",
-            [o.Recipe, o.Config, o.Toolchain, o.Jobs, o.Runtime, all, timeout, o.Env, o.EnvFile, testNames], async (parse, command) =>
+            [o.Recipe, o.Config, o.Toolchain, o.Link, o.Jobs, o.Runtime, all, timeout, o.Env, o.EnvFile, testNames], async (parse, command) =>
         {
             // Checked before anything is built: a bad variable is exit 2 at once.
             var variables = GuestContext.Create(new GuestContextOptions { Env = parse.GetValue(o.Env) ?? [], EnvFiles = parse.GetValue(o.EnvFile) ?? [] }, "");

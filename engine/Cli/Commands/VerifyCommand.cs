@@ -14,7 +14,7 @@ public static class VerifyCommand
         var o = c.Options;
         var keep = new Option<bool>("--keep") { Description = "Keep the scratch copy and its build even when the rebuild is identical" };
         return c.Command("verify", "Build, rebuild from nothing in a scratch copy of the project, and compare what ships byte for byte",
-            [o.Recipe, o.Config, o.Source, o.Mirror, o.Jobs, o.Toolchain, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Requirements, o.IndexUrl, o.ExtraIndexUrl, o.FindLinks, o.NoIndex, keep, .. o.Cache], async (parse, command) =>
+            [o.Recipe, o.Config, o.Source, o.Mirror, o.Jobs, o.Toolchain, o.Link, o.Stdlib, o.With, o.Snapshot, o.App, o.AppMain, o.Requirements, o.IndexUrl, o.ExtraIndexUrl, o.FindLinks, o.NoIndex, keep, .. o.Cache], async (parse, command) =>
         {
             // The first build may come from the unit cache; the rebuild never does (it must build from nothing).
             var session = BuildSession.Open(o.Read(parse, command));

@@ -27,6 +27,8 @@ public sealed record ComponentPlace
     public IReadOnlyList<string> Needs { get; init; } = [];
     /// <summary>Commands before the recipe's build commands.</summary>
     public IReadOnlyList<string> Prelude { get; init; } = [];
+    /// <summary>Commands after the recipe's build commands.</summary>
+    public IReadOnlyList<string> Postlude { get; init; } = [];
     /// <summary>Outputs before the recipe's declared ones.</summary>
     public IReadOnlyList<string> Outputs { get; init; } = [];
     public IReadOnlyList<string> Fingerprint { get; init; } = [];
@@ -54,7 +56,7 @@ public static class ComponentPlanner
             Needs = [.. place.Needs, .. component.Needs.Select(n => place.IdPrefix + n)],
             Source = UnitSource.From(component.Source, place.SourceDir, RecipeLoader.PatchPaths(component.FilePath, component.Patches)),
             Data = [new KeyComponent("recipe", ContentHash.OfFile(component.FilePath))],
-            Commands = [.. place.Prelude, .. component.Build.Select((c, i) => Shell(c, $"build[{i}]"))],
+            Commands = [.. place.Prelude, .. component.Build.Select((c, i) => Shell(c, $"build[{i}]")), .. place.Postlude],
             Files = component.Files.Select((f, i) => (Path.Combine(place.SourceDir, Render(component, place, f.Path, $"files[{i}].path")), Shell(f.Content, $"files[{i}].content"))).ToList(),
             WorkingDirectory = place.SourceDir,
             Environment = env,

@@ -96,14 +96,54 @@ public sealed class PackagesAction : IExpandingAction
         string Render(string template, string what) => ComponentPlanner.Render(package, place, template, what);
         var site = parts.Site.Select((s, i) => Path.GetFullPath(Render(s, $"site[{i}]"), src)).ToList();
         var archive = parts.Modules.Count > 0 ? [Archive(dirs, package.Name)] : Array.Empty<string>();
+        var link = parts.Link.Select((l, i) => Render(l, $"link[{i}]")).ToList();
+        if (session.Recipe.Link == Recipe.Dynamic)
+            return PlanSideModules(session, package, optional, place, site, archive, link, output);
         return ComponentPlanner.Plan(package, place with
         {
             Outputs = [.. archive, .. site],
             Exports = new Dictionary<string, IReadOnlyList<string>>
             {
                 [Site] = site,
-                [Link] = [.. archive, .. parts.Link.Select((l, i) => Render(l, $"link[{i}]"))],
+                [Link] = [.. archive, .. link],
                 [Modules] = parts.Modules.Select(m => $"{m.Key}={m.Value}").ToList(),
+            },
+        }, optional);
+    }
+
+    /// <summary>An export of side modules (`link: dynamic`): "PATH=FILE", PATH the module's file under site-packages.</summary>
+    private const string SideModules = "side-modules";
+
+    /// <summary>A package of a `link: dynamic` build: compiled by wasipy.yaml's side_modules compilers, and each of its
+    /// extension modules linked from its archive into a side module of its own (out/side/PACKAGE/MODULE.SUFFIX),
+    /// which the packages step puts beside the package's Python files; nothing is added to python.wasm.</summary>
+    private static BuildUnit PlanSideModules(BuildSession session, ComponentRecipe package, bool optional, ComponentPlace place,
+        IReadOnlyList<string> site, IReadOnlyList<string> archive, IReadOnlyList<string> link, string output)
+    {
+        var spec = session.Config.SideModules
+                   ?? throw new WasipyException($"{session.Config.FilePath} has no side_modules section: a `link: dynamic` build cannot make {package.Name}'s extension modules into side modules", 2);
+        string Tool(string template, string key) =>
+            TemplateRenderer.Render(template, session.Model, Quoting.None, $"{session.Config.FilePath}: side_modules.{key}");
+        var (cc, linker, suffix) = (Tool(spec.Cc, "cc"), Tool(spec.Link, "link"), Tool(spec.Suffix, "suffix"));
+        var env = new Dictionary<string, string>(place.BaseEnv) { ["CC"] = cc, ["CXX"] = spec.Cxx is { } cxx ? Tool(cxx, "cxx") : cc };
+        var modules = package.Package!.Modules.Select(m => (Module: m.Key, Symbol: m.Value, File: m.Key.Replace('.', '/') + suffix)).ToList();
+        var files = modules.Select(m => Path.Combine(output, "side", m.File)).ToList();
+        var commands = modules.Zip(files, (m, file) =>
+            $"mkdir -p {ShellQuote.Quote(Path.GetDirectoryName(file)!)} && {linker} -u {ShellQuote.Quote(m.Symbol)} -o {ShellQuote.Quote(file)} " +
+            string.Join(' ', archive.Concat(link).Select(ShellQuote.Quote))).ToList();
+        var ensure = Tool(spec.Ensure, "ensure");
+        return ComponentPlanner.Plan(package, place with
+        {
+            BaseEnv = env,
+            Prelude = [.. ensure.Length > 0 ? [ensure] : Array.Empty<string>(), .. place.Prelude],
+            Postlude = commands,
+            Outputs = [.. files, .. site],
+            Exports = new Dictionary<string, IReadOnlyList<string>>
+            {
+                [Site] = site,
+                [Link] = [],
+                [Modules] = [],
+                [SideModules] = modules.Zip(files, (m, file) => $"{m.File}={file}").ToList(),
             },
         }, optional);
     }
@@ -137,6 +177,13 @@ public sealed class PackagesAction : IExpandingAction
                 log.WriteLine($"{name}: {Path.GetFileName(folder)} into site-packages");
             }
             modules.AddRange(unit.Exports[Modules].Select(m => m.Split('=', 2)).Select(m => (m[0], m[1])));
+            foreach (var (file, built) in unit.Exports.GetValueOrDefault(SideModules, []).Select(m => m.Split('=', 2)).Select(m => (m[0], m[1])))
+            {
+                var target = Path.Combine(site, file);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(built, target, overwrite: true);
+                log.WriteLine($"{name}: side module {file}");
+            }
             link.AddRange(unit.Exports[Link]);
         }
         foreach (var unit in c.Planned.Where(u => c.Unit.Needs.Contains(u.Id) && u.Exports.ContainsKey(SiteContents)))

@@ -20,7 +20,8 @@ public static class BuiltPython
         output.WriteLine(stdout.ToString());
         Assert.True(exit == 0, $"wasipy {string.Join(' ', args)} failed:\n{stdout}\n{stderr}");
         var with = more.SkipWhile(a => a != "--with").Skip(1).Take(1).SelectMany(w => w.Split(',')).ToList();
-        var session = BuildSession.Open(new BuildOptions { RecipePath = recipe, StdlibMode = stdlib, With = with, Snapshot = more.Contains("--snapshot") ? true : null });
+        var link = more.SkipWhile(a => a != "--link").Skip(1).FirstOrDefault();
+        var session = BuildSession.Open(new BuildOptions { RecipePath = recipe, StdlibMode = stdlib, With = with, Snapshot = more.Contains("--snapshot") ? true : null, Link = link });
         var python = session.Product!;
         Assert.True(File.Exists(python.WasmPath), python.WasmPath);
         return new Built(session, python, stdout.ToString());
