@@ -15,7 +15,8 @@
 // in each thread's own table.
 // 3. Times are set to the microsecond (os.utime): uvwasi (Node 20) drops the fraction of a second in
 //    path_filestat_set_times and fd_filestat_set_times (os.utime(f, (1.002003, 1.002003)) stored 1.0; 10 of test_os's
-//    tests failed on it). On a mapped folder the call is done here, with the host path it resolves to.
+//    tests failed on it). On a mapped folder the call is done here, with the host path it resolves to; for a
+//    descriptor, only while that path still names the file it was opened on.
 import { lstatSync, lutimesSync, readlinkSync, realpathSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -72,7 +73,7 @@ export function resolveInside(root, base, path, followLast) {
  * the order of the preopens). */
 export function sandboxPreopens(imports, mappings, getMemory) {
   const fds = new Map();
-  mappings.forEach((m, i) => fds.set(3 + i, { root: realpathSync(m.host), base: [], readOnly: m.readOnly }));
+  mappings.forEach((m, i) => { const root = realpathSync(m.host); fds.set(3 + i, { root, base: [], readOnly: m.readOnly, file: identity(root) }); });
   const text = (ptr, len) => new TextDecoder().decode(new Uint8Array(getMemory().buffer, ptr, len));
   const w = imports;
   const wrap = (name, fn) => { const real = w[name]; w[name] = (...a) => fn(real, ...a); };
@@ -100,7 +101,8 @@ export function sandboxPreopens(imports, mappings, getMemory) {
     if (writes && found.entry?.readOnly) return ERRNO_ROFS;
     const r = real(dirfd, dirflags, ptr, len, oflags, rightsBase, rightsInheriting, fdflags, fdOut);
     if (r === 0 && found.entry) {
-      fds.set(new DataView(getMemory().buffer).getUint32(fdOut, true), { root: found.entry.root, base: found.stack, readOnly: found.entry.readOnly });
+      fds.set(new DataView(getMemory().buffer).getUint32(fdOut, true),
+        { root: found.entry.root, base: found.stack, readOnly: found.entry.readOnly, file: identity(join(found.entry.root, ...found.stack)) });
     }
     return r;
   });
@@ -122,10 +124,13 @@ export function sandboxPreopens(imports, mappings, getMemory) {
   for (const name of ['fd_write', 'fd_pwrite', 'fd_allocate', 'fd_filestat_set_size', 'fd_filestat_set_times']) {
     wrap(name, (real, fd, ...rest) => (fds.get(fd)?.readOnly ? ERRNO_ROFS : real(fd, ...rest)));
   }
+  // By path only while the path still names the file the descriptor was opened on (renamed or replaced since: Node
+  // answers, to the second).
   wrap('fd_filestat_set_times', (guarded, fd, atim, mtim, fstFlags) => {
     const entry = fds.get(fd);
-    if (!entry || entry.readOnly) return guarded(fd, atim, mtim, fstFlags);
-    return setTimes(join(entry.root, ...entry.base), true, atim, mtim, fstFlags) ?? guarded(fd, atim, mtim, fstFlags);
+    const path = entry && join(entry.root, ...entry.base);
+    if (!entry || entry.readOnly || !entry.file || identity(path) !== entry.file) return guarded(fd, atim, mtim, fstFlags);
+    return setTimes(path, true, atim, mtim, fstFlags) ?? guarded(fd, atim, mtim, fstFlags);
   });
   wrap('fd_renumber', (real, from, to) => {
     const r = real(from, to);
@@ -152,6 +157,16 @@ function setTimes(path, follow, atim, mtim, fstFlags) {
     const m = time(fstFlags & FST_MTIM, mtim, fstFlags & FST_MTIM_NOW, old?.mtimeNs);
     (follow ? utimesSync : lutimesSync)(path, a, m);
     return 0;
+  } catch {
+    return undefined;
+  }
+}
+
+/** "device:inode" of what `path` names (links followed), or undefined if it cannot be read. */
+function identity(path) {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}`;
   } catch {
     return undefined;
   }

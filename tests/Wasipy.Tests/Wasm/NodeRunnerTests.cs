@@ -101,4 +101,39 @@ public class NodeRunnerTests
         Assert.Equal(8, expected);   // EBADF
         Assert.Equal(expected, Node().Run(new WasiRun { WasmPath = wasm, Args = ["c"], Timeout = TimeSpan.FromSeconds(60) }).ExitCode);
     }
+
+    // Opens f.txt (fd at 0), renames it to g.txt, creates a new f.txt, then sets the first descriptor's times to
+    // 1.002003 s after the epoch; exits with the last errno.
+    private const string SetTimesAfterRenameWat = """
+        (module
+          (import "wasi_snapshot_preview1" "path_open"
+            (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "path_rename" (func $rename (param i32 i32 i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_filestat_set_times" (func $set_times (param i32 i64 i64 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "f.txt")
+          (data (i32.const 32) "g.txt")
+          (func (export "_start")
+            (drop (call $open (i32.const 3) (i32.const 1) (i32.const 16) (i32.const 5) (i32.const 0) (i64.const 8388610) (i64.const 0) (i32.const 0) (i32.const 0)))
+            (drop (call $rename (i32.const 3) (i32.const 16) (i32.const 5) (i32.const 3) (i32.const 32) (i32.const 5)))
+            (drop (call $open (i32.const 3) (i32.const 1) (i32.const 16) (i32.const 5) (i32.const 1) (i64.const 8388610) (i64.const 0) (i32.const 0) (i32.const 4)))
+            (call $proc_exit (call $set_times (i32.load (i32.const 0)) (i64.const 1002003000) (i64.const 1002003000) (i32.const 5)))))
+        """;
+
+    [Fact]
+    public void Setting_a_descriptors_times_under_node_never_reaches_a_file_that_took_its_old_name()
+    {
+        using var dir = new TempDir();
+        var folder = Directory.CreateDirectory(dir.Combine("mapped")).FullName;
+        File.WriteAllText(Path.Combine(folder, "f.txt"), "x");
+        var result = Node().Run(new WasiRun
+        {
+            WasmPath = Wasm(dir, SetTimesAfterRenameWat), Args = ["t"], Preopens = [new Preopen(folder, "/data")], Timeout = TimeSpan.FromSeconds(60),
+        });
+        Assert.Equal(0, result.ExitCode);
+        // The renamed file (the descriptor's) got the time; the new f.txt kept its own.
+        Assert.True(File.GetLastWriteTimeUtc(Path.Combine(folder, "g.txt")) < DateTime.UnixEpoch.AddSeconds(2));
+        Assert.True(File.GetLastWriteTimeUtc(Path.Combine(folder, "f.txt")) > DateTime.UtcNow.AddHours(-1));
+    }
 }
