@@ -118,13 +118,21 @@ public static class WasiThreadsHost
             Start(0, 0);
             try
             {
-                if (!_ended.Wait(timeout, cancel)) End(128, $"timed out after {timeout.TotalSeconds:0.#}s");
+                if (!_ended.Wait(timeout, cancel)) End(128, $"timed out after {timeout.TotalSeconds:0.#}s; {Running()}");
             }
             catch (OperationCanceledException) { End(128, "cancelled"); }
             var abandoned = StopAll();
             (int Code, string? Trap) outcome;
             lock (_endLock) outcome = _outcome!.Value;
             return new Result(outcome.Code, outcome.Trap, clock.Elapsed, Math.Min(_nextTid, MaxTid), abandoned);
+        }
+
+        /// <summary>The guest threads still running (a deadlock's threads): "guest threads still running: main, 1, 2".</summary>
+        private string Running()
+        {
+            lock (_threads)
+                return "guest threads still running: " + string.Join(", ", _threads.Where(t => t.IsAlive)
+                    .Select(t => t.Name == "wasm-main" ? "main" : t.Name!["wasm-thread-".Length..]));
         }
 
         /// <summary>Records the run's outcome (the first one wins) and wakes <see cref="Execute"/>. Threads abandoned
