@@ -147,25 +147,54 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
     }
 
     [FullTierFact]
-    public async Task C_extension_packages_build_for_the_threads_build_and_run_in_threads_under_both_hosts()
+    public async Task C_and_Cxx_extension_packages_build_for_the_threads_build_and_run_in_threads_under_both_hosts()
     {
-        var built = await BuildAsync("--with", "pyyaml,markupsafe,jinja2");
+        var built = await BuildAsync("--with", "pyyaml,markupsafe,jinja2,numpy,msgpack");
         const string program = """
-            import threading, yaml, jinja2, markupsafe
+            import threading, yaml, jinja2, markupsafe, msgpack
             out = []
             def work(i):
                 d = yaml.load(yaml.dump({'n': i, 's': 'x' * i}, Dumper=yaml.CDumper), Loader=yaml.CLoader)
+                d = msgpack.unpackb(msgpack.packb(d))
                 out.append(jinja2.Template('{{ n }}:{{ s|length }}').render(**d))
             ts = [threading.Thread(target=work, args=(i,)) for i in range(4)]
             for t in ts: t.start()
             for t in ts: t.join(30)
-            print(sorted(out), yaml.__with_libyaml__, markupsafe.escape('<a>'))
+            print(sorted(out), yaml.__with_libyaml__, markupsafe.escape('<a>'), msgpack.Packer.__module__)
+            """;
+        // Each thread does its own linalg, fft and random work; the results must be those of one thread alone.
+        const string numpyInThreads = """
+            import threading, numpy as np
+            def work(seed):
+                rng = np.random.default_rng(seed)
+                a = rng.normal(size=(60, 60))
+                return (round(float(np.linalg.det(a @ a.T + np.eye(60))), 6), round(float(abs(np.fft.fft(a[0])).sum()), 9),
+                        np.linalg.solve(a + 60 * np.eye(60), np.ones(60)).round(12).tolist())
+            alone = [work(seed) for seed in range(4)]
+            together = [None] * 4
+            def run(seed):
+                for _ in range(5): together[seed] = work(seed)
+            ts = [threading.Thread(target=run, args=(seed,)) for seed in range(4)]
+            for t in ts: t.start()
+            for t in ts: t.join(120)
+            assert together == alone, 'results differ between threads'
+            print('numpy in 4 threads: equal', len(alone))
             """;
         foreach (var host in Hosts(built, builds))
         {
             var result = built.Python.Run(host, ["-c", program], timeout: TimeSpan.FromSeconds(120));
             Assert.True(result.Succeeded, result.Stderr + result.Trap);
-            Assert.Equal("['0:0', '1:1', '2:2', '3:3'] True &lt;a&gt;", result.Stdout.Trim());
+            Assert.Equal("['0:0', '1:1', '2:2', '3:3'] True &lt;a&gt; msgpack._cmsgpack", result.Stdout.Trim());
+            var numpy = built.Python.Run(host, ["-c", numpyInThreads], timeout: TimeSpan.FromSeconds(300));
+            Assert.True(numpy.Succeeded, $"{host.GetType().Name}: {numpy.Stderr}{numpy.Trap}");
+            Assert.Equal("numpy in 4 threads: equal 4", numpy.Stdout.Trim());
+        }
+        // The packages' own checks, which the smoke test ran under the engine's runner, under Node too.
+        using var node = WasiHosts.Create(WasiHosts.Node, built.Session.Dirs.ModuleCache, built.Session.Config.Root);
+        foreach (var check in built.Session.Packages.SelectMany(p => p.Recipe.Package!.Checks))
+        {
+            var result = built.Python.Run(node, ["-c", check], timeout: TimeSpan.FromSeconds(300));
+            Assert.True(result.Succeeded, $"{check}: {result.Stderr}{result.Trap}");
         }
     }
 
