@@ -43,11 +43,19 @@ def main():
         err = (b.get("first_error") or a.get("first_error") or "").replace("|", "\\|")[:140]
         print(f"| {m} | {a.get('status', '-')} | {b.get('status', '-')} | {err} |")
     for name, r in hosts.items():
-        reasons = Counter(t["first_error"] or "(no reason given)" for t in r["tests"] if t["status"] == "skipped")
+        reasons = skip_reasons(r)
         print(f"\nTen most common reasons for a skipped module, {name}:\n")
         print("| modules | reason |\n| --- | --- |")
         for reason, count in reasons.most_common(10):
             print(f"| {count} | {reason.replace('|', '/')} |")
+
+
+def skip_reasons(result):
+    """How many modules each reason skipped: the file's own skipped_by_reason, or, in files written before it had one,
+    the skipped modules' first errors."""
+    if "skipped_by_reason" in result:
+        return Counter({reason: len(modules) for reason, modules in result["skipped_by_reason"].items()})
+    return Counter(t["first_error"] or "(no reason given)" for t in result["tests"] if t["status"] == "skipped")
 
 
 if __name__ == "__main__":

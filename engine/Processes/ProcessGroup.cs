@@ -115,16 +115,8 @@ public static class ProcessGroup
     /// signal to it would reach that program. What is left of the command is then found by its cgroup and marker only
     /// (<see cref="ProcessTracking"/>).
     /// </summary>
-    internal static bool GroupIsOurs(int leader)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{leader}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields.Length > 1 && int.TryParse(fields[1], out var parent) && parent == Environment.ProcessId;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
-    }
+    internal static bool GroupIsOurs(int leader) =>
+        ProcessTracking.Stat(leader) is [_, var parent, ..] && int.TryParse(parent, out var pid) && pid == Environment.ProcessId;
 
     /// <summary>The process exists (a zombie counts as gone).</summary>
     public static bool IsAlive(int pid) => ProcessTracking.Running(pid);

@@ -189,15 +189,18 @@ public sealed class ProcessTracking : IDisposable
     }
 
     /// <summary>The process exists and is not a zombie (an exited child its parent has not reaped yet).</summary>
-    public static bool Running(int pid)
+    public static bool Running(int pid) => Stat(pid) is [var state, ..] && state is not ("Z" or "X");
+
+    /// <summary>The fields of /proc/PID/stat after the command name (state, parent pid, group, ...), or null when the
+    /// process does not exist (or cannot be read).</summary>
+    public static string[]? Stat(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var state = stat[(stat.LastIndexOf(')') + 2)..];
-            return state.Length > 0 && state[0] is not ('Z' or 'X');
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>Where this process's own cgroup v2 lives, if cgroup v2 is mounted and that folder is writable.</summary>
