@@ -84,6 +84,7 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
             var result = built.Python.Run(host, ["-c", deadlock], timeout: TimeSpan.FromSeconds(10));
             Assert.False(result.Succeeded);
             Assert.Contains("timed out after 10s", result.Trap);
+            Assert.Matches(@"guest threads still running: main, \d+, \d+$", result.Trap);   // the two deadlocked threads
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"{host.GetType().Name} took {clock.Elapsed}");
         }
     }
