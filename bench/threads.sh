@@ -36,7 +36,7 @@ def timed(label, task):
     for th in ts: th.join()
     four = time.perf_counter() - t
     print(label, round(one * 1e3, 1), round(four * 1e3, 1))
-numpy_task(0)
+numpy_task(0); python_task(1)        # warm up: Node compiles hot wasm code again, optimised, after a while
 timed("numpy", numpy_task)
 timed("python", python_task)'
 out=$(mktemp -d)
