@@ -5,12 +5,7 @@
 # os.fstat on an open file and os.stat of a path, CALLS each, in the main thread and in a second thread; ROUNDS
 # interleaved rounds, medians, microseconds per call.
 #   bench/file-calls.sh [ROUNDS] [-- more `wasipy run` options]     (default 5; e.g. --mirror DIR)
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-rounds=${1:-5}
-shift $(( $# < 1 ? $# : 1 ))
-[ "${1:-}" = "--" ] && shift
+source "$(dirname "${BASH_SOURCE[0]}")/rounds.sh"
 ./wasipy run recipes/3.13.yaml "$@" >/dev/null
 ./wasipy run recipes/3.13-threads.yaml "$@" >/dev/null
 dll="$root/.cache/engine/wasipy.dll"

@@ -5,12 +5,7 @@
 # versions than the wasm build's; no native CPython 3.13 with pandas 2.3.3 and Pillow 12.3.0 can be installed here),
 # and the table says which versions were compared. Also the packed file's size and its xz -6 size.
 #   bench/imports.sh [ROUNDS] [-- more `wasipy run` options]     (default 5; e.g. --mirror DIR for the git sources)
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-rounds=${1:-5}
-shift $(( $# < 1 ? $# : 1 ))
-[ "${1:-}" = "--" ] && shift
+source "$(dirname "${BASH_SOURCE[0]}")/rounds.sh"
 recipe=recipes/3.13.yaml
 opts=(--with pandas,pillow)
 ./wasipy run "$recipe" "${opts[@]}" "$@" >/dev/null

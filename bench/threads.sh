@@ -5,12 +5,7 @@
 # numpy releases the GIL in its loops in this build) and pure Python (a loop of arithmetic: the GIL lets one thread
 # run Python at a time). The machine's cores bound any speed-up (nproc is printed).
 #   bench/threads.sh [ROUNDS] [-- more `wasipy run` options]     (default 5; e.g. --mirror DIR)
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-rounds=${1:-5}
-shift $(( $# < 1 ? $# : 1 ))
-[ "${1:-}" = "--" ] && shift
+source "$(dirname "${BASH_SOURCE[0]}")/rounds.sh"
 recipe=recipes/3.13-threads.yaml
 opts=(--with numpy)
 ./wasipy run "$recipe" "${opts[@]}" "$@" >/dev/null

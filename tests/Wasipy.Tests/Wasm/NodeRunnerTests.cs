@@ -6,14 +6,8 @@ namespace Wasipy.Tests.Wasm;
 /// <summary>The Node host (hosts/node/run.mjs through node:wasi); needs node, which docker/install-toolchain.sh installs.</summary>
 public class NodeRunnerTests
 {
-    private static NodeRunner Node() => new(Path.Combine(RepoRoot.Path, "hosts", "node", "run.mjs"));
+    internal static NodeRunner Node() => new(Path.Combine(RepoRoot.Path, "hosts", "node", "run.mjs"));
 
-    private static string Wasm(TempDir dir, string wat)
-    {
-        var path = dir.Combine(Guid.NewGuid().ToString("N") + ".wasm");
-        File.WriteAllBytes(path, Wasmtime.Module.ConvertText(wat));
-        return path;
-    }
 
     // Recursion without end, each frame with locals that live across the call: V8 must stop it at its own limit.
     private const string RecursionWat = """
@@ -32,7 +26,7 @@ public class NodeRunnerTests
     public void Unbounded_recursion_under_node_is_a_trap_that_names_the_exhausted_stack_not_a_signal()
     {
         using var dir = new TempDir();
-        var result = Node().Run(new WasiRun { WasmPath = Wasm(dir, RecursionWat), Args = ["rec"], Timeout = TimeSpan.FromSeconds(60) });
+        var result = Node().Run(new WasiRun { WasmPath = dir.WriteModule(RecursionWat), Args = ["rec"], Timeout = TimeSpan.FromSeconds(60) });
         Assert.NotNull(result.Trap);
         Assert.Contains("Maximum call stack size exceeded", result.Trap);
         Assert.True(result.ExitCode < 128, $"node ended by a signal: exit {result.ExitCode}, {result.Stderr}");
@@ -48,7 +42,7 @@ public class NodeRunnerTests
         File.WriteAllText(probe, "import { readFileSync } from 'node:fs';\n" +
             "const line = readFileSync('/proc/self/limits', 'utf8').split('\\n').find(l => l.startsWith('Max stack size'));\n" +
             "process.stdout.write(line.split(/\\s+/)[3]);\n");
-        var result = new NodeRunner(probe).Run(new WasiRun { WasmPath = Wasm(dir, RecursionWat), Args = ["x"], Timeout = TimeSpan.FromSeconds(60) });
+        var result = new NodeRunner(probe).Run(new WasiRun { WasmPath = dir.WriteModule(RecursionWat), Args = ["x"], Timeout = TimeSpan.FromSeconds(60) });
         Assert.True(long.TryParse(result.Stdout, out var bytes), $"no stack limit read: '{result.Stdout}' {result.Stderr}");
         Assert.True(bytes >= 32L * 1024 * 1024, $"node's stack is {bytes} bytes");
     }
@@ -75,7 +69,7 @@ public class NodeRunnerTests
         File.WriteAllText(file, "x");
         var result = Node().Run(new WasiRun
         {
-            WasmPath = Wasm(dir, SetTimesWat), Args = ["t"], Preopens = [new Preopen(folder, "/data")], Timeout = TimeSpan.FromSeconds(60),
+            WasmPath = dir.WriteModule(SetTimesWat), Args = ["t"], Preopens = [new Preopen(folder, "/data")], Timeout = TimeSpan.FromSeconds(60),
         });
         Assert.Equal(0, result.ExitCode);
         // uvwasi alone stored 1.0 s: the 2,003 microseconds were dropped.
@@ -95,7 +89,7 @@ public class NodeRunnerTests
     public void A_descriptor_above_two_to_the_31_is_a_bad_descriptor_under_node_as_under_wasmtime()
     {
         using var dir = new TempDir();
-        var wasm = Wasm(dir, CloseNegativeWat);
+        var wasm = dir.WriteModule(CloseNegativeWat);
         using var wasmtime = new WasiRunner();
         var expected = wasmtime.Run(new WasiRun { WasmPath = wasm, Args = ["c"] }).ExitCode;
         Assert.Equal(8, expected);   // EBADF
@@ -129,7 +123,7 @@ public class NodeRunnerTests
         File.WriteAllText(Path.Combine(folder, "f.txt"), "x");
         var result = Node().Run(new WasiRun
         {
-            WasmPath = Wasm(dir, SetTimesAfterRenameWat), Args = ["t"], Preopens = [new Preopen(folder, "/data")], Timeout = TimeSpan.FromSeconds(60),
+            WasmPath = dir.WriteModule(SetTimesAfterRenameWat), Args = ["t"], Preopens = [new Preopen(folder, "/data")], Timeout = TimeSpan.FromSeconds(60),
         });
         Assert.Equal(0, result.ExitCode);
         // The renamed file (the descriptor's) got the time; the new f.txt kept its own.

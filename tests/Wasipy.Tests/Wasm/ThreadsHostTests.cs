@@ -8,16 +8,7 @@ namespace Wasipy.Tests.Wasm;
 /// docker/install-toolchain.sh).</summary>
 public class ThreadsHostTests
 {
-    private static IWasiHost Host(string name) => name == "node"
-        ? new NodeRunner(Path.Combine(RepoRoot.Path, "hosts", "node", "run.mjs"))
-        : new WasiRunner();
-
-    private static string Wasm(TempDir dir, string wat)
-    {
-        var path = dir.Combine(Guid.NewGuid().ToString("N") + ".wasm");
-        File.WriteAllBytes(path, Wasmtime.Module.ConvertText(wat));
-        return path;
-    }
+    private static IWasiHost Host(string name) => name == "node" ? NodeRunnerTests.Node() : new WasiRunner();
 
     // A wasi-threads module: main opens f.txt in the first mapped folder (its descriptor at 64) and starts a thread,
     // which reads from that descriptor (errno at 72, bytes read at 136, data at 256) and wakes main, which writes what
@@ -64,7 +55,7 @@ public class ThreadsHostTests
         using var runner = Host(host);
         var result = runner.Run(new WasiRun
         {
-            WasmPath = Wasm(dir, ReadInAnotherThreadWat), Args = ["t"], Preopens = [new Preopen(folder, "/data")], Timeout = TimeSpan.FromSeconds(60),
+            WasmPath = dir.WriteModule(ReadInAnotherThreadWat), Args = ["t"], Preopens = [new Preopen(folder, "/data")], Timeout = TimeSpan.FromSeconds(60),
         });
         // Node's wasi-threads gives each Worker its own node:wasi: there the thread's read was EBADF (exit 8).
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Stderr}{result.Trap}");
@@ -95,7 +86,7 @@ public class ThreadsHostTests
         using var dir = new TempDir();
         using var runner = Host(host);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = runner.Run(new WasiRun { WasmPath = Wasm(dir, DeadlockWat), Args = ["d"], Timeout = TimeSpan.FromSeconds(3) });
+        var result = runner.Run(new WasiRun { WasmPath = dir.WriteModule(DeadlockWat), Args = ["d"], Timeout = TimeSpan.FromSeconds(3) });
         Assert.Equal(128, result.ExitCode);
         // Each host numbers threads its own way (Wasmtime from 1, @emnapi/wasi-threads from 43): two besides main.
         Assert.Matches(@"timed out after 3s; guest threads still running: main, \d+, \d+$", result.Trap);

@@ -24,19 +24,13 @@ public class WasiRunnerTests
     private const string LoopWat = """(module (func (export "_start") (loop $l (br $l))))""";
     private const string TrapWat = """(module (func (export "_start") unreachable))""";
 
-    private static string Wasm(TempDir dir, string wat)
-    {
-        var path = dir.Combine(Guid.NewGuid().ToString("N") + ".wasm");
-        File.WriteAllBytes(path, Wasmtime.Module.ConvertText(wat));
-        return path;
-    }
 
     [Fact]
     public void A_command_module_runs_and_its_output_and_exit_code_come_back()
     {
         using var dir = new TempDir();
         using var runner = new WasiRunner();
-        var result = runner.Run(new WasiRun { WasmPath = Wasm(dir, HelloWat), Args = ["hello", "a", "b"] });
+        var result = runner.Run(new WasiRun { WasmPath = dir.WriteModule(HelloWat), Args = ["hello", "a", "b"] });
         Assert.Equal("hi from wasm\n", result.Stdout);
         Assert.Equal(3, result.ExitCode);
         Assert.Null(result.Trap);
@@ -47,7 +41,7 @@ public class WasiRunnerTests
     {
         using var dir = new TempDir();
         using var runner = new WasiRunner();
-        Assert.True(runner.Run(new WasiRun { WasmPath = Wasm(dir, HelloWat), Args = [] }).Succeeded);
+        Assert.True(runner.Run(new WasiRun { WasmPath = dir.WriteModule(HelloWat), Args = [] }).Succeeded);
     }
 
     [Fact]
@@ -55,7 +49,7 @@ public class WasiRunnerTests
     {
         using var dir = new TempDir();
         using var runner = new WasiRunner();
-        var result = runner.Run(new WasiRun { WasmPath = Wasm(dir, TrapWat) });
+        var result = runner.Run(new WasiRun { WasmPath = dir.WriteModule(TrapWat) });
         Assert.False(result.Succeeded);
         Assert.NotNull(result.Trap);
     }
@@ -65,7 +59,7 @@ public class WasiRunnerTests
     {
         using var dir = new TempDir();
         using var runner = new WasiRunner();
-        var result = runner.Run(new WasiRun { WasmPath = Wasm(dir, LoopWat), Timeout = TimeSpan.FromMilliseconds(300) });
+        var result = runner.Run(new WasiRun { WasmPath = dir.WriteModule(LoopWat), Timeout = TimeSpan.FromMilliseconds(300) });
         Assert.Contains("timed out", result.Trap);
     }
 
@@ -74,7 +68,7 @@ public class WasiRunnerTests
     {
         using var dir = new TempDir();
         using var runner = new WasiRunner();
-        var wasm = Wasm(dir, LoopWat);
+        var wasm = dir.WriteModule(LoopWat);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var longer = Task.Run(() => (runner.Run(new WasiRun { WasmPath = wasm, Timeout = TimeSpan.FromSeconds(4) }), clock.Elapsed));
         var shorter = runner.Run(new WasiRun { WasmPath = wasm, Timeout = TimeSpan.FromSeconds(1) });
@@ -90,7 +84,7 @@ public class WasiRunnerTests
     public void A_runner_without_time_limits_runs_the_same_module_from_a_cache_file_of_its_own()
     {
         using var dir = new TempDir();
-        var wasm = Wasm(dir, HelloWat);
+        var wasm = dir.WriteModule(HelloWat);
         using (var limited = new WasiRunner(dir.Combine("cache")))
             Assert.Equal(1, limited.Run(new WasiRun { WasmPath = wasm, Args = ["x"] }).ExitCode);
         using (var unlimited = new WasiRunner(dir.Combine("cache"), timeLimits: false))
@@ -105,7 +99,7 @@ public class WasiRunnerTests
     public void A_compiled_module_is_cached_on_disk_and_reused()
     {
         using var dir = new TempDir();
-        var wasm = Wasm(dir, HelloWat);
+        var wasm = dir.WriteModule(HelloWat);
         using (var runner = new WasiRunner(dir.Combine("cache")))
             Assert.Equal(1, runner.Run(new WasiRun { WasmPath = wasm, Args = ["x"] }).ExitCode);
         Assert.Single(Directory.GetFiles(dir.Combine("cache"), "*.cwasm"));
