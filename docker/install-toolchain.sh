@@ -2,7 +2,10 @@
 # Installs the wasm32-wasi build environment from Debian packages:
 #   clang-16, lld-16, libclang-rt-16-dev-wasm32 (bookworm), wasi-libc (trixie), host build deps, nginx (the tests'
 #   remote build cache on 127.0.0.1: WebDAV PUT);
-#   with --llvm-19 also clang-19, lld-19 and their wasm32 runtime and libc++ (bookworm).
+#   with --llvm-19 also clang-19, lld-19, llvm-19 and their wasm32 runtime (bookworm; side modules of --link dynamic);
+#   with --llvm-19-libcxx that and Debian's wasm32 libc++ 19 (the debian-llvm19 toolchain's C++), which REPLACES
+#   libc++-16-dev-wasm32: Debian's libc++-N-dev-wasm32 packages conflict with each other (one /usr/lib/wasm32-wasi/libc++.a),
+#   so the debian toolchain's C++ packages cannot build until this script runs again without it.
 # Extra apt sources (trixie, deb-src) are derived from the machine's existing apt configuration,
 # so no registry host is written here. Safe to run more than once.
 set -euo pipefail
@@ -68,9 +71,13 @@ apt-get install -y -q --no-install-recommends \
   python3-pip python3-setuptools python3-wheel flit python3-hatchling
 apt-get install -y -q --no-install-recommends -t trixie wasi-libc
 # The debian-llvm19 toolchain (wasipy.yaml) asks for LLVM 19 too: the same release's clang-19, lld-19 and wasm32 runtime.
-if [ "${1:-}" = "--llvm-19" ]; then
-  apt-get install -y -q --no-install-recommends clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
-fi
+case "${1:-}" in
+  --llvm-19) apt-get install -y -q --no-install-recommends clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 ;;
+  --llvm-19-libcxx)
+    apt-get install -y -q --no-install-recommends clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 ;;
+  "") ;;
+  *) echo "install-toolchain.sh: unknown option '$1' (expected --llvm-19 or --llvm-19-libcxx)" >&2; exit 2 ;;
+esac
 
 # Wizer (snapshot builds), pinned, from the npm registry: its package ships a Linux binary.
 WIZER_VERSION=11.0.3

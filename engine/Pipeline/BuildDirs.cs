@@ -13,6 +13,8 @@ public sealed record BuildDirs
     public string Logs => Path.Combine(Build, "logs");
     /// <summary>Where the C libraries are installed (include/, lib/): the one sysroot prefix.</summary>
     public string Sysroot => Path.Combine(Libs, "prefix");
+    /// <summary>The same C libraries built as position-independent code for side modules (`link: dynamic`).</summary>
+    public string SideSysroot => Path.Combine(Libs, "side-prefix");
     /// <summary>This build's packages: one folder each, the merged site-packages and the module table.</summary>
     public string Packages => Path.Combine(Build, "packages");
     public string Stamps => Path.Combine(Build, ".wasipy", "steps");
@@ -20,6 +22,7 @@ public sealed record BuildDirs
 
     public IReadOnlyDictionary<string, string> ForTemplates => new Dictionary<string, string>
     {
-        ["project"] = Project, ["build"] = Build, ["downloads"] = Downloads, ["logs"] = Logs, ["libs"] = Libs, ["sysroot"] = Sysroot, ["packages"] = Packages,
+        ["project"] = Project, ["build"] = Build, ["downloads"] = Downloads, ["logs"] = Logs, ["libs"] = Libs, ["sysroot"] = Sysroot, ["side_sysroot"] = SideSysroot,
+        ["packages"] = Packages,
     };
 }

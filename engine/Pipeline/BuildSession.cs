@@ -89,7 +89,7 @@ public sealed record BuildSession
         var snapshot = WantsSnapshot(config, recipe, options, stdlibMode, stdlibSpec);
         var dist = snapshot ? stdlibMode + "-snapshot" : stdlibMode;
         var (appDir, appMain) = App(recipe, options, stdlibMode, stdlibSpec);
-        TemplateModel.Finish(model, packages, snapshot, config.SnapshotPreimport.Concat(recipe.Snapshot.Preimport).Distinct(), dist, appDir, appMain);
+        TemplateModel.Finish(model, packages, requirements is not null, snapshot, config.SnapshotPreimport.Concat(recipe.Snapshot.Preimport).Distinct(), dist, appDir, appMain);
         var product = config.Product is { } spec ? RenderProduct(config, model, spec) : null;
         if (product is not null) TemplateModel.SetProduct(model, product);
         var mirrors = config.Directories.Mirrors.Select(m => RenderPath(m, $"{config.FilePath}: directories.mirrors"))

@@ -116,15 +116,21 @@ public sealed record RetrySpec
     public static readonly IReadOnlyList<string> Backoffs = ["constant", "linear", "exponential"];
 }
 
-/// <summary>Side modules (dylink.0) for a `link: dynamic` build: the compilers a package's build gets as $CC and $CXX,
-/// the link command each extension module's side module is made with (its init symbol, output and the package's
-/// archive and link arguments follow), and the file name suffix CPython looks for.</summary>
+/// <summary>Side modules (dylink.0) for a `link: dynamic` build: the compilers a package's build gets as $CC and $CXX
+/// (and its C libraries, built again with them into dirs.side_sysroot), the link command each extension module's side
+/// module is made with (its init symbol, output, the package's archive and link arguments, then link_after follow),
+/// and the file name suffix CPython looks for.</summary>
 public sealed record SideModuleSpec
 {
     public string Ensure { get; init; } = "";
     public required string Cc { get; init; }
     public string? Cxx { get; init; }
+    public required string Ar { get; init; }
+    public required string Ranlib { get; init; }
+    /// <summary>Library recipes (relative to wasipy.yaml) built for side modules only, such as their C++ library.</summary>
+    public IReadOnlyList<string> Libraries { get; init; } = [];
     public required string Link { get; init; }
+    public string LinkAfter { get; init; } = "";
     public required string Suffix { get; init; }
 }
 

@@ -42,6 +42,15 @@ public static partial class ProjectLoader
                 if (Sources.FileKinds.OfTarget(full) != Sources.FileKind.File)
                     throw file.Error($"toolchain '{name}': sysroot recipe '{sysroot}' not found or not a regular file; the path is relative to this file's folder", "toolchains", name, "sysroot");
             }
+        if (config.SideModules is { } side)
+            for (var i = 0; i < side.Libraries.Count; i++)
+            {
+                var full = Path.GetFullPath(Path.Combine(config.Root, side.Libraries[i]));
+                if (!Sources.SafeTree.IsInside(Sources.SafeTree.RealPath(config.Root), Sources.SafeTree.RealPath(full)))
+                    throw file.Error($"side_modules: library recipe '{side.Libraries[i]}' is outside the project folder {config.Root}", "side_modules", "libraries", i.ToString());
+                if (Sources.FileKinds.OfTarget(full) != Sources.FileKind.File)
+                    throw file.Error($"side_modules: library recipe '{side.Libraries[i]}' not found or not a regular file; the path is relative to this file's folder", "side_modules", "libraries", i.ToString());
+            }
         if (config.Steps.Count == 0)
             throw file.Error("steps is empty: the pipeline needs at least one step", "steps");
         var names = new HashSet<string>();

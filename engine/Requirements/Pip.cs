@@ -12,6 +12,12 @@ namespace Wasipy.Requirements;
 /// </summary>
 public sealed record Pip(string Python, string TargetVersion, string TargetFullVersion, PipIndex Index, int TimeoutSeconds, int Retries, StepLog Log)
 {
+    /// <summary>A `link: dynamic` build's pip also takes wheels of side modules for the target (cpXY-cpXY-wasi_0_0_0_wasm32).</summary>
+    public bool SideModules { get; init; }
+
+    /// <summary>Whether a wheel pip chose may be installed: pure, or (in a dynamic build) side modules for the target.</summary>
+    public bool Accepts(WheelName wheel) => wheel.IsPure || (SideModules && wheel.IsSideModulesFor(TargetVersion));
+
     /// <summary>
     /// pip with environment markers evaluated for the target: pip 23's --python-version chooses wheels for the target but
     /// evaluates `python_version` and `sys_platform` markers of dependencies against the host Python. The pinned pip's
@@ -32,8 +38,12 @@ public sealed record Pip(string Python, string TargetVersion, string TargetFullV
         public IReadOnlyList<string> ErrorLines => Errors.Where(l => l.StartsWith("ERROR: ", StringComparison.Ordinal)).Select(l => l["ERROR: ".Length..].Trim()).ToList();
     }
 
-    /// <summary>Tags of the target: cp + X.Y, no ABI, any platform (pip then accepts py3-none-any, pyXY-none-any, ...).</summary>
-    public IReadOnlyList<string> Target => ["--python-version", TargetVersion, "--implementation", "cp", "--abi", "none", "--platform", "any", "--only-binary=:all:"];
+    /// <summary>Tags of the target: cp + X.Y, no ABI, any platform (pip then accepts py3-none-any, pyXY-none-any, ...);
+    /// in a dynamic build also the cpXY ABI on WASI's platform tag.</summary>
+    public IReadOnlyList<string> Target => SideModules
+        ? ["--python-version", TargetVersion, "--implementation", "cp", "--abi", "none", "--abi", WheelWriter.PythonTag(TargetVersion),
+           "--platform", "any", "--platform", WheelWriter.PlatformTag, "--only-binary=:all:"]
+        : ["--python-version", TargetVersion, "--implementation", "cp", "--abi", "none", "--platform", "any", "--only-binary=:all:"];
 
     public async Task<Result> RunAsync(IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellation)
     {

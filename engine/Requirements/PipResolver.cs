@@ -38,12 +38,14 @@ public sealed class PipResolver(Pip pip, RequirementSet set, string work)
         var wheels = new List<(LockedWheel, string)>();
         foreach (var file in Directory.GetFiles(got).Order(StringComparer.Ordinal))
         {
-            if (!WheelName.TryParse(Path.GetFileName(file), out var wheel) || !wheel.IsPure)
-                throw new WasipyException($"pip chose {Path.GetFileName(file)}, which is not a pure wheel; wasipy installs only py3-none-any wheels");
+            if (!WheelName.TryParse(Path.GetFileName(file), out var wheel) || !pip.Accepts(wheel))
+                throw new WasipyException($"pip chose {Path.GetFileName(file)}, which is not a pure wheel; wasipy installs only py3-none-any wheels" +
+                                          (pip.SideModules ? $" and, in a dynamic build, {WheelWriter.Tag(pip.TargetVersion)} ones" : ""));
             if (set.RecipePackages.FirstOrDefault(p => p.Name == wheel.Name) is { } recipe)
             {
                 if (recipe.InBuild) continue;   // its stub: the recipe provides it
-                throw new WasipyException(recipe.Refusal($" (needed by {string.Join(", ", set.Texts)})"));
+                if (!(recipe.Compiled && wheel.IsSideModulesFor(pip.TargetVersion)))   // else a wheel of its side modules, built already
+                    throw new WasipyException(recipe.Refusal($" (needed by {string.Join(", ", set.Texts)})"));
             }
             if (WheelCheck.Problem(file) is { } problem)
                 throw new WasipyException($"{Path.GetFileName(file)}: {problem}; wasipy installs only wheels whose files stay inside site-packages");
@@ -64,6 +66,14 @@ public sealed class PipResolver(Pip pip, RequirementSet set, string work)
         var probe = await pip.RunAsync(["download", "--no-deps", "--dest", binary, "--only-binary=:all:", .. pip.Index.Arguments, requirement], work, cancellation);
         if (probe.Succeeded && Directory.GetFiles(binary, "*.whl").Any(f => WheelName.TryParse(Path.GetFileName(f), out var w) && !w.IsPure))
             throw new WasipyException(Refusal(name));
+        if (!pip.SideModules)
+        {
+            // A wheel of side modules for the target (wasipy writes them in dynamic builds): the host's own tags never take it.
+            Sources.FileSystem.RecreateDirectory(binary);
+            probe = await pip.RunAsync(["download", "--no-deps", "--dest", binary, .. (pip with { SideModules = true }).Target, .. pip.Index.Arguments, requirement], work, cancellation);
+            if (probe.Succeeded && Directory.GetFiles(binary, "*.whl").Any(f => WheelName.TryParse(Path.GetFileName(f), out var w) && w.IsSideModulesFor(pip.TargetVersion)))
+                throw new WasipyException($"{name}'s wheel for {WheelWriter.Tag(pip.TargetVersion)} holds side modules, which only a link: dynamic build loads: build with --link dynamic");
+        }
         var source = Path.Combine(work, "probe-source");
         Sources.FileSystem.RecreateDirectory(source);
         // Its metadata is prepared with the host's build backends too (no isolated environment to download them into).

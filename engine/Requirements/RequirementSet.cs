@@ -36,6 +36,8 @@ public sealed record RequirementSet(IReadOnlyList<Requirement> Requirements, str
         foreach (var requirement in requirements)
         {
             if (packages.FirstOrDefault(p => p.Name == requirement.Name) is not { } package) continue;
+            // A `link: dynamic` build may install a compiled package's wheel (side modules; e.g. one an earlier build wrote).
+            if (!package.InBuild && package.Compiled && recipe.Link == Recipes.Recipe.Dynamic) continue;
             if (!package.InBuild)
                 throw new WasipyException($"{requirement.Origin}: {package.Refusal("")}", 2);
             if (requirement.Pinned is { } pinned && pinned != package.Version)

@@ -19,6 +19,10 @@ public sealed partial record WheelName(string Name, string Version, string Pytho
     /// <summary>Pure Python: runs on any CPython 3 on any platform (py3-none-any, py2.py3-none-any).</summary>
     public bool IsPure => Abi == "none" && Platform == "any" && Python.Split('.').Any(p => p is "py3" || p.StartsWith("py3", StringComparison.Ordinal));
 
+    /// <summary>Side modules for CPython X.Y on WASI (cpXY-cpXY-wasi_0_0_0_wasm32): what a `link: dynamic` build installs.</summary>
+    public bool IsSideModulesFor(string majorMinor) =>
+        Python == WheelWriter.PythonTag(majorMinor) && Abi == WheelWriter.PythonTag(majorMinor) && Platform == WheelWriter.PlatformTag;
+
     [GeneratedRegex(@"^(?<name>[A-Za-z0-9_.]+)-(?<version>[A-Za-z0-9_.!+]+)(?:-[0-9][A-Za-z0-9_.]*)?-(?<python>[A-Za-z0-9_.]+)-(?<abi>[A-Za-z0-9_.]+)-(?<platform>[A-Za-z0-9_.]+)\.whl$")]
     private static partial Regex Pattern();
 }

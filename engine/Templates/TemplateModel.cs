@@ -52,12 +52,13 @@ public static class TemplateModel
     };
 
     /// <summary>What only a finished session adds: packages.*, snapshot.*, app.*, dist.</summary>
-    public static void Finish(ScriptObject model, IReadOnlyList<(ComponentRecipe Recipe, bool Optional)> packages, bool snapshot,
+    /// <param name="requirements">whether pip installs requirements: site-packages then has packages even with no recipe package.</param>
+    public static void Finish(ScriptObject model, IReadOnlyList<(ComponentRecipe Recipe, bool Optional)> packages, bool requirements, bool snapshot,
         IEnumerable<string> snapshotImports, string dist, string appDir, string appMain)
     {
         model["packages"] = new ScriptObject
         {
-            ["any"] = packages.Any(p => !p.Recipe.Package!.Tool),
+            ["any"] = requirements || packages.Any(p => !p.Recipe.Package!.Tool),
             ["names"] = new ScriptArray(packages.Select(p => p.Recipe.Name)),
             ["checks"] = new ScriptArray(packages.SelectMany(p => p.Recipe.Package!.Checks)),
         };
@@ -71,14 +72,24 @@ public static class TemplateModel
         model["product"] = new ScriptObject { ["wasm"] = product.WasmPath, ["host_prefix"] = product.HostPrefix, ["guest_prefix"] = product.GuestPrefix };
 
     /// <summary>What a C library recipe's templates see: lib.*, toolchain.*, jobs, env.* and the shared folders.</summary>
-    public static ScriptObject ForLibrary(BuildSession session, ScriptObject lib) => new()
+    /// <paramref name="toolchain"/> and <paramref name="sysroot"/> are the session's, or those of side modules.
+    public static ScriptObject ForLibrary(BuildSession session, ScriptObject lib, ResolvedToolchain toolchain, string sysroot) => new()
     {
         ["lib"] = lib,
-        ["toolchain"] = Toolchain(session.Toolchain),
+        ["toolchain"] = Toolchain(toolchain),
         ["jobs"] = session.Jobs,
         ["env"] = Values(session.Environment),
-        ["dirs"] = new ScriptObject { ["project"] = session.Dirs.Project, ["libs"] = session.Dirs.Libs, ["sysroot"] = session.Dirs.Sysroot },
+        ["dirs"] = new ScriptObject { ["project"] = session.Dirs.Project, ["libs"] = session.Dirs.Libs, ["sysroot"] = sysroot },
     };
+
+    /// <summary>A package of a `link: dynamic` build sees the side modules' sysroot as dirs.sysroot.</summary>
+    public static void UseSideSysroot(ScriptObject model, BuildDirs dirs)
+    {
+        var values = new ScriptObject();
+        foreach (var (name, path) in dirs.ForTemplates) values[name] = path;
+        values["sysroot"] = dirs.SideSysroot;
+        model["dirs"] = values;
+    }
 
     /// <summary>What a package recipe's templates see: everything a step sees, and pkg.* and deps.*.</summary>
     public static ScriptObject ForPackage(BuildSession session, ScriptObject pkg, ScriptObject deps)

@@ -56,15 +56,14 @@ public sealed class LibrariesAction : IExpandingAction
 
     public static string Id(string library) => "lib/" + library;
 
+    /// <summary>The unit of a library built for side modules (`link: dynamic`).</summary>
+    public static string SideId(string library) => "side-lib/" + library;
+
     private static BuildUnit Unit(BuildSession session, ComponentRecipe lib, bool optional, IReadOnlyList<string> alsoNeeds)
     {
         var dirs = session.Dirs;
         var sourceDir = Path.Combine(dirs.Libs, "src", lib.Name);
-        var model = TemplateModel.ForLibrary(session, new ScriptObject
-        {
-            ["name"] = lib.Name, ["version"] = lib.Version, ["prefix"] = dirs.Sysroot, ["src"] = sourceDir,
-            ["inputs"] = new ScriptArray(RecipeLoader.RelativeToRecipe(lib.FilePath, lib.Inputs)),
-        });
+        var model = TemplateModel.ForLibrary(session, Lib(lib, dirs.Sysroot, sourceDir), session.Toolchain, dirs.Sysroot);
         return ComponentPlanner.Plan(lib, new ComponentPlace
         {
             IdPrefix = Id(""),
@@ -78,4 +77,32 @@ public sealed class LibrariesAction : IExpandingAction
             Fingerprint = [$"{session.Toolchain.Cc} --version"],
         }, optional);
     }
+
+    /// <summary>A library built again for side modules: with wasipy.yaml's side_modules compilers (position-independent
+    /// code, which a side module must be made of) into dirs.side_sysroot, where a `link: dynamic` build's packages
+    /// find their libraries; its needs are the side builds of the libraries it names.</summary>
+    public static BuildUnit PlanSide(BuildSession session, SideModuleTools tools, ComponentRecipe lib, bool optional)
+    {
+        var dirs = session.Dirs;
+        var sourceDir = Path.Combine(dirs.Libs, "side-src", lib.Name);
+        var model = TemplateModel.ForLibrary(session, Lib(lib, dirs.SideSysroot, sourceDir), tools.Toolchain, dirs.SideSysroot);
+        return ComponentPlanner.Plan(lib, new ComponentPlace
+        {
+            IdPrefix = SideId(""),
+            TitlePrefix = "side-module libraries: ",
+            SourceDir = sourceDir,
+            StampDir = Path.Combine(dirs.Libs, ".wasipy", "side-libs"),
+            LogPath = Path.Combine(dirs.Libs, "logs", "side", lib.Name + ".log"),
+            LockDir = dirs.Libs,
+            Model = model,
+            Prelude = tools.Toolchain.Ensure.Length > 0 ? [tools.Toolchain.Ensure] : [],
+            Fingerprint = [$"{tools.Toolchain.Cc} --version"],
+        }, optional);
+    }
+
+    private static ScriptObject Lib(ComponentRecipe lib, string prefix, string sourceDir) => new()
+    {
+        ["name"] = lib.Name, ["version"] = lib.Version, ["prefix"] = prefix, ["src"] = sourceDir,
+        ["inputs"] = new ScriptArray(RecipeLoader.RelativeToRecipe(lib.FilePath, lib.Inputs)),
+    };
 }

@@ -6,6 +6,7 @@ using Wasipy.Fetching;
 using Wasipy.Processes;
 using Wasipy.Project;
 using Wasipy.Recipes;
+using Wasipy.Requirements;
 using Wasipy.Sources;
 using Wasipy.Templates;
 
@@ -35,6 +36,8 @@ public sealed class PackagesAction : IExpandingAction
         var sysroot = new Lazy<ComponentRecipe?>(() => LibrariesAction.Sysroot(session));
         var libraries = new List<BuildUnit>();
         var packages = new List<BuildUnit>();
+        var side = SideModuleTools.Needed(session) ? SideModuleTools.For(session, "the packages' extension modules") : null;
+        var sideLibraries = side is null ? [] : PlanSideLibraries(session, side);
         foreach (var (package, optional) in session.Packages)
         {
             var own = new List<string>();
@@ -51,11 +54,33 @@ public sealed class PackagesAction : IExpandingAction
                 }
                 if (!listed.Contains(id)) own.Add(id);
             }
-            packages.Add(Plan(session, step, package, optional, own));
+            packages.Add(side is null
+                ? Plan(session, step, package, optional, own, null)
+                : Plan(session, step, package, optional, [.. own, .. sideLibraries.Select(u => u.Id)], side));
         }
         // The requirements (pip): after the package recipes, which provide their names.
         if (session.Requirements is { } set) packages.Add(RequirementsAction.Plan(session, step, set));
-        return [.. libraries, .. packages];
+        return [.. libraries, .. sideLibraries, .. packages];
+    }
+
+    /// <summary>`link: dynamic`: every C library of the build (the CPython recipe's, then the packages', then those
+    /// side_modules names) built again for side modules, which cannot link the interpreter's (not position-independent).</summary>
+    private static List<BuildUnit> PlanSideLibraries(BuildSession session, SideModuleTools side)
+    {
+        var units = new List<BuildUnit>();
+        void Add(ComponentRecipe lib, bool optional, string listedIn)
+        {
+            if (units.Any(u => u.Id == LibrariesAction.SideId(lib.Name))) return;
+            foreach (var need in lib.Needs)
+                if (units.All(u => u.Id != LibrariesAction.SideId(need)))
+                    throw new WasipyException($"{listedIn}: library '{lib.Name}' needs '{need}', which is not listed before it", 2);
+            units.Add(LibrariesAction.PlanSide(session, side, lib, optional));
+        }
+        foreach (var (lib, optional) in RecipeLoader.LoadLibraries(session.Recipe)) Add(lib, optional, session.Recipe.FilePath);
+        foreach (var (package, optional) in session.Packages)
+            foreach (var lib in RecipeLoader.LoadPackageLibraries(package)) Add(lib, optional, package.FilePath);
+        foreach (var path in side.Libraries) Add(RecipeLoader.LoadLibrary(path), false, $"{session.Config.FilePath}: side_modules.libraries");
+        return units;
     }
 
     private const string Site = "site", Link = "link", Modules = "modules";
@@ -65,7 +90,8 @@ public sealed class PackagesAction : IExpandingAction
 
     /// <summary>A package's unit; what the packages step needs of it (its site folders, link arguments and modules)
     /// is in its exports, so that the step runs what was planned.</summary>
-    private static BuildUnit Plan(BuildSession session, BuildUnit step, ComponentRecipe package, bool optional, IReadOnlyList<string> libraries)
+    private static BuildUnit Plan(BuildSession session, BuildUnit step, ComponentRecipe package, bool optional, IReadOnlyList<string> libraries,
+        SideModuleTools? side)
     {
         var dirs = session.Dirs;
         var parts = package.Package!;
@@ -80,6 +106,7 @@ public sealed class PackagesAction : IExpandingAction
             ["name"] = package.Name, ["version"] = package.Version, ["src"] = src, ["out"] = output, ["archive"] = Archive(dirs, package.Name),
             ["dir"] = Path.GetDirectoryName(Path.GetFullPath(package.FilePath)),
         }, deps);
+        if (side is not null) TemplateModel.UseSideSysroot(model, dirs);
         var place = new ComponentPlace
         {
             IdPrefix = Id(""),
@@ -96,9 +123,9 @@ public sealed class PackagesAction : IExpandingAction
         string Render(string template, string what) => ComponentPlanner.Render(package, place, template, what);
         var site = parts.Site.Select((s, i) => Path.GetFullPath(Render(s, $"site[{i}]"), src)).ToList();
         var archive = parts.Modules.Count > 0 ? [Archive(dirs, package.Name)] : Array.Empty<string>();
-        var link = parts.Link.Select((l, i) => Render(l, $"link[{i}]")).ToList();
-        if (session.Recipe.Link == Recipe.Dynamic)
-            return PlanSideModules(session, package, optional, place, site, archive, link, output);
+        var link = parts.Link.Select((l, i) => Render(l, $"link[{i}]")).Where(l => l.Length > 0).ToList();   // one that renders empty is left out
+        if (side is not null)
+            return PlanSideModules(side, package, optional, place, site, archive, link, output);
         return ComponentPlanner.Plan(package, place with
         {
             Outputs = [.. archive, .. site],
@@ -114,24 +141,26 @@ public sealed class PackagesAction : IExpandingAction
     /// <summary>An export of side modules (`link: dynamic`): "PATH=FILE", PATH the module's file under site-packages.</summary>
     private const string SideModules = "side-modules";
 
+    /// <summary>An export of a package with side modules: its name and version, for its wheel.</summary>
+    private const string Wheel = "wheel";
+
+    /// <summary>Where a dynamic build's packages step writes each package's wheel (its Python files and side modules).</summary>
+    public static string Wheels(BuildDirs dirs) => Path.Combine(dirs.Packages, "wheels");
+
     /// <summary>A package of a `link: dynamic` build: compiled by wasipy.yaml's side_modules compilers, and each of its
     /// extension modules linked from its archive into a side module of its own (out/side/PACKAGE/MODULE.SUFFIX),
     /// which the packages step puts beside the package's Python files; nothing is added to python.wasm.</summary>
-    private static BuildUnit PlanSideModules(BuildSession session, ComponentRecipe package, bool optional, ComponentPlace place,
+    private static BuildUnit PlanSideModules(SideModuleTools side, ComponentRecipe package, bool optional, ComponentPlace place,
         IReadOnlyList<string> site, IReadOnlyList<string> archive, IReadOnlyList<string> link, string output)
     {
-        var spec = session.Config.SideModules
-                   ?? throw new WasipyException($"{session.Config.FilePath} has no side_modules section: a `link: dynamic` build cannot make {package.Name}'s extension modules into side modules", 2);
-        string Tool(string template, string key) =>
-            TemplateRenderer.Render(template, session.Model, Quoting.None, $"{session.Config.FilePath}: side_modules.{key}");
-        var (cc, linker, suffix) = (Tool(spec.Cc, "cc"), Tool(spec.Link, "link"), Tool(spec.Suffix, "suffix"));
-        var env = new Dictionary<string, string>(place.BaseEnv) { ["CC"] = cc, ["CXX"] = spec.Cxx is { } cxx ? Tool(cxx, "cxx") : cc };
-        var modules = package.Package!.Modules.Select(m => (Module: m.Key, Symbol: m.Value, File: m.Key.Replace('.', '/') + suffix)).ToList();
+        var tools = side.Toolchain;
+        var env = new Dictionary<string, string>(place.BaseEnv) { ["CC"] = tools.Cc, ["CXX"] = tools.Cxx, ["AR"] = tools.Ar, ["RANLIB"] = tools.Ranlib };
+        var modules = package.Package!.Modules.Select(m => (Module: m.Key, Symbol: m.Value, File: m.Key.Replace('.', '/') + side.Suffix)).ToList();
         var files = modules.Select(m => Path.Combine(output, "side", m.File)).ToList();
         var commands = modules.Zip(files, (m, file) =>
-            $"mkdir -p {ShellQuote.Quote(Path.GetDirectoryName(file)!)} && {linker} -u {ShellQuote.Quote(m.Symbol)} -o {ShellQuote.Quote(file)} " +
-            string.Join(' ', archive.Concat(link).Select(ShellQuote.Quote))).ToList();
-        var ensure = Tool(spec.Ensure, "ensure");
+            $"mkdir -p {ShellQuote.Quote(Path.GetDirectoryName(file)!)} && {side.Link} -u {ShellQuote.Quote(m.Symbol)} -o {ShellQuote.Quote(file)} " +
+            string.Join(' ', archive.Concat(link).Select(ShellQuote.Quote)) + (side.LinkAfter.Length > 0 ? " " + side.LinkAfter : "")).ToList();
+        var ensure = tools.Ensure;
         return ComponentPlanner.Plan(package, place with
         {
             BaseEnv = env,
@@ -144,8 +173,27 @@ public sealed class PackagesAction : IExpandingAction
                 [Link] = [],
                 [Modules] = [],
                 [SideModules] = modules.Zip(files, (m, file) => $"{m.File}={file}").ToList(),
+                [Wheel] = [package.Name, package.Version],
             },
         }, optional);
+    }
+
+    /// <summary>The files of a site folder as wheel entries (the folder's name first), without bytecode; a link is refused,
+    /// as a wheel holds regular files only and a link is never followed out of its tree.</summary>
+    private static IEnumerable<(string Entry, string File)> WheelFiles(string folder, string package)
+    {
+        var found = new List<(string, string)>();
+        void Walk(string path, string entry)
+        {
+            if (new FileInfo(path).LinkTarget is not null)
+                throw new WasipyException($"{package}: {path} is a link; a wheel holds regular files only: make it a file in the package's recipe");
+            if (File.Exists(path)) found.Add((entry, path));
+            else if (Path.GetFileName(path) != "__pycache__")
+                foreach (var child in Directory.EnumerateFileSystemEntries(path).Order(StringComparer.Ordinal))
+                    Walk(child, entry + "/" + Path.GetFileName(child));
+        }
+        Walk(folder, Path.GetFileName(folder));
+        return found;
     }
 
     public void AddToKey(ActionContext c, CacheKey.Builder key) =>
@@ -154,7 +202,8 @@ public sealed class PackagesAction : IExpandingAction
            .Add("app", c.Session.AppDir.Length == 0 ? "" : $"{c.Session.AppDir}:{ContentHash.OfPath(c.Session.AppDir, c.Cancellation)}");
 
     public IEnumerable<string> Outputs(ActionContext c) =>
-        [Path.Combine(c.Session.Dirs.Packages, "site"), Path.Combine(c.Session.Dirs.Packages, "inittab.c"), Path.Combine(c.Session.Dirs.Packages, "link.rsp")];
+        [Path.Combine(c.Session.Dirs.Packages, "site"), Path.Combine(c.Session.Dirs.Packages, "inittab.c"), Path.Combine(c.Session.Dirs.Packages, "link.rsp"),
+         .. SideModuleTools.Needed(c.Session) ? [Wheels(c.Session.Dirs)] : Array.Empty<string>()];
 
     public Task RunAsync(ActionContext c, StepLog log, CancellationToken cancellation)
     {
@@ -163,6 +212,8 @@ public sealed class PackagesAction : IExpandingAction
         FileSystem.RecreateDirectory(site);
         var modules = new List<(string Module, string Symbol)>();
         var link = new List<string>();
+        var wheels = Wheels(dirs);
+        if (SideModuleTools.Needed(c.Session)) FileSystem.RecreateDirectory(wheels);
         foreach (var unit in c.Planned.Where(u => c.Unit.Needs.Contains(u.Id) && u.Exports.ContainsKey(Site)))
         {
             var name = unit.StampName;
@@ -177,12 +228,19 @@ public sealed class PackagesAction : IExpandingAction
                 log.WriteLine($"{name}: {Path.GetFileName(folder)} into site-packages");
             }
             modules.AddRange(unit.Exports[Modules].Select(m => m.Split('=', 2)).Select(m => (m[0], m[1])));
-            foreach (var (file, built) in unit.Exports.GetValueOrDefault(SideModules, []).Select(m => m.Split('=', 2)).Select(m => (m[0], m[1])))
+            var sideModules = unit.Exports.GetValueOrDefault(SideModules, []).Select(m => m.Split('=', 2)).Select(m => (Entry: m[0], File: m[1])).ToList();
+            foreach (var (file, built) in sideModules)
             {
                 var target = Path.Combine(site, file);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Copy(built, target, overwrite: true);
                 log.WriteLine($"{name}: side module {file}");
+            }
+            if (sideModules.Count > 0 && unit.Exports.GetValueOrDefault(Wheel) is [var wheelName, var version])
+            {
+                var files = unit.Exports[Site].SelectMany(folder => WheelFiles(folder, name)).Concat(sideModules);
+                var wheel = WheelWriter.Write(wheels, wheelName, version, WheelWriter.Tag(c.Session.Recipe.MajorMinor), files);
+                log.WriteLine($"{name}: wheel {wheel}");
             }
             link.AddRange(unit.Exports[Link]);
         }

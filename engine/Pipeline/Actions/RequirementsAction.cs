@@ -44,6 +44,7 @@ public sealed class RequirementsAction(RequirementSet set) : IBuiltinAction
     public void AddToKey(ActionContext c, CacheKey.Builder key)
     {
         key.Add("python", c.Session.Recipe.MajorMinor).AddAll("requirements", set.Texts);
+        if (c.Session.Recipe.Link == Recipes.Recipe.Dynamic) key.Add("side modules", WheelWriter.Tag(c.Session.Recipe.MajorMinor));
         var locked = RequirementsLock.Read(set.LockPath);
         key.Add("lock file", set.LockPath);
         key.AddAll("lock", locked is not null && locked.IsFor(c.Session.Recipe.MajorMinor, set.Texts) ? locked.Wheels.Select(w => w.ToString()) : []);
@@ -54,7 +55,10 @@ public sealed class RequirementsAction(RequirementSet set) : IBuiltinAction
     {
         var session = c.Session;
         var config = session.Config.Pip;
-        var pip = new Pip(config.Python, session.Recipe.MajorMinor, session.Recipe.Version, set.Index, session.Config.Downloads.AttemptTimeoutSeconds, session.Config.Downloads.Retries, log);
+        var pip = new Pip(config.Python, session.Recipe.MajorMinor, session.Recipe.Version, set.Index, session.Config.Downloads.AttemptTimeoutSeconds, session.Config.Downloads.Retries, log)
+        {
+            SideModules = session.Recipe.Link == Recipes.Recipe.Dynamic,
+        };
         await EnsurePipAsync(session, log, cancellation);
         var work = Path.Combine(Folder(session.Dirs), "work");
         var store = Store(session.Dirs);
@@ -62,9 +66,13 @@ public sealed class RequirementsAction(RequirementSet set) : IBuiltinAction
 
         var python = session.Recipe.MajorMinor;
         var locked = RequirementsLock.Read(set.LockPath);
-        if (locked is null || !locked.IsFor(python, set.Texts))
+        // A lock holding wheels of side modules is for a dynamic build only.
+        var usable = locked is not null && locked.Wheels.All(w => WheelName.TryParse(w.File, out var name) && pip.Accepts(name));
+        if (locked is null || !locked.IsFor(python, set.Texts) || !usable)
         {
-            log.WriteLine(locked is null ? $"# no lock at {set.LockPath}: resolving with pip" : $"# {set.LockPath} is for other requirements: resolving again");
+            log.WriteLine(locked is null ? $"# no lock at {set.LockPath}: resolving with pip"
+                : usable ? $"# {set.LockPath} is for other requirements: resolving again"
+                : $"# {set.LockPath} holds wheels of side modules, which this static build cannot load: resolving again");
             var resolved = await new PipResolver(pip, set, work).ResolveAsync(cancellation);
             foreach (var (wheel, path) in resolved) File.Copy(path, Path.Combine(store, wheel.File), overwrite: true);
             locked = new RequirementsLock(python, set.Texts, resolved.Select(r => r.Wheel).OrderBy(w => w.Name, StringComparer.Ordinal).ToList());

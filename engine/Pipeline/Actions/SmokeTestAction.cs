@@ -28,7 +28,9 @@ public sealed class SmokeTestAction : IBuiltinAction
         var problems = SmokeTest.Check(python, c.Session.Recipe.Version, Checks(c.Session), c.Services.Wasi, log.WriteLine);
         if (problems.Count > 0)
             throw new StepFailedException(c.Unit.Title, string.Join("; ", problems), log.Path);
-        log.WriteLine($"smoke test passed. Run it yourself with: {python.WasmtimeCommand()}");
+        log.WriteLine(c.Session.Recipe.Link == Recipes.Recipe.Dynamic
+            ? "smoke test passed. Run it yourself with `wasipy exec` (--runtime node too): it loads side modules through the host's loader, which the Wasmtime CLI does not have"
+            : $"smoke test passed. Run it yourself with: {python.WasmtimeCommand()}");
         return Task.CompletedTask;
     }
 

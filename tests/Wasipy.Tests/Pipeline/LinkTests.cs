@@ -66,6 +66,57 @@ public class LinkTests
     }
 
     [Fact]
+    public void A_dynamic_build_builds_every_C_library_again_for_side_modules_and_its_packages_link_those()
+    {
+        var units = Plan("dynamic", "pyyaml", "msgpack");
+        var session = BuildSession.Open(new BuildOptions { RecipePath = Recipe313, Link = "dynamic" });
+        var side = units.Where(u => u.Id.StartsWith("side-lib/", StringComparison.Ordinal)).ToList();
+        // The recipe's libraries in its order, then what only side modules need (the C++ library).
+        Assert.Equal(["zlib", "bzip2", "xz", "sqlite3", "wasi-compat", "uuid", "libyaml", "libcxx-side"], side.Select(u => u.StampName));
+        var libyaml = Unit(units, "side-lib/libyaml");
+        Assert.Contains(libyaml.Commands, c => c.Contains("CC='clang-19 --target=wasm32-wasi -fPIC", StringComparison.Ordinal)
+                                                && c.Contains("--prefix=" + session.Dirs.SideSysroot, StringComparison.Ordinal));
+        Assert.Equal(["side-lib/wasi-compat"], Unit(units, "side-lib/uuid").Needs);
+        // Different folders from the interpreter's build of the same library, so neither replaces the other.
+        Assert.NotEqual(Unit(units, "lib/libyaml").WorkingDirectory, libyaml.WorkingDirectory);
+        Assert.NotEqual(Unit(units, "lib/libyaml").Outputs, libyaml.Outputs);
+
+        var pyyaml = Unit(units, "pkg/pyyaml");
+        Assert.Contains("side-lib/libyaml", pyyaml.Needs);
+        Assert.Contains(Path.Combine(session.Dirs.SideSysroot, "lib", "libyaml.a"), pyyaml.Commands[^1]);
+        Assert.DoesNotContain(Path.Combine(session.Dirs.Sysroot, "lib"), pyyaml.Commands[^1]);
+        Assert.Contains("-I" + Path.Combine(session.Dirs.SideSysroot, "include"), pyyaml.Environment["PY_CFLAGS"]);
+        // A C++ side module carries the parts of the side modules' libc++ it uses.
+        var msgpack = Unit(units, "pkg/msgpack");
+        Assert.Contains("-isystem " + Path.Combine(session.Dirs.SideSysroot, "include", "c++", "v1"), msgpack.Environment["CXX"]);
+        Assert.Matches($"-L'?{System.Text.RegularExpressions.Regex.Escape(Path.Combine(session.Dirs.SideSysroot, "lib"))}'? .*libmsgpack.a'? -lc\\+\\+ -lc\\+\\+abi", msgpack.Commands[^1]);
+        Assert.Equal("llvm-ar-19", msgpack.Environment["AR"]);
+    }
+
+    [Fact]
+    public void A_static_build_and_a_dynamic_build_without_extension_modules_build_no_library_twice()
+    {
+        Assert.DoesNotContain(Plan(null, "pyyaml", "msgpack"), u => u.Id.StartsWith("side-lib/", StringComparison.Ordinal));
+        Assert.DoesNotContain(Plan("dynamic", "idna"), u => u.Id.StartsWith("side-lib/", StringComparison.Ordinal));
+        Assert.DoesNotContain(Plan("dynamic"), u => u.Id.StartsWith("side-lib/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_side_modules_library_outside_the_project_is_an_error_at_its_line()
+    {
+        using var dir = new TempDir();
+        using var outside = new TempDir();
+        outside.File("libs/evil.yaml", "name: evil\n");
+        var project = Samples.Project("").Replace("steps:", $"side_modules:\n  cc: clang\n  ar: ar\n  ranlib: ranlib\n  link: ld\n  suffix: .so\n  libraries: [{Path.Combine(outside.Path, "libs", "evil.yaml")}]\nsteps:");
+        dir.File("wasipy.yaml", project);
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
+        var e = Assert.ThrowsAny<WasipyException>(() => BuildSession.Open(new BuildOptions { RecipePath = recipe }));
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains("wasipy.yaml(", e.Message);
+        Assert.Contains("outside the project folder", e.Message);
+    }
+
+    [Fact]
     public void Dynamic_linking_with_a_threads_toolchain_is_refused_as_bad_input()
     {
         var e = Assert.Throws<WasipyException>(() => BuildSession.Open(new BuildOptions { RecipePath = Path.Combine(RepoRoot.Path, "recipes", "3.13-threads.yaml"), Link = "dynamic" }));

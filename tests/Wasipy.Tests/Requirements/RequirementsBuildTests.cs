@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Wasipy.Cli;
+using Wasipy.Requirements;
 using Wasipy.Tests.Support;
 
 namespace Wasipy.Tests.Requirements;
@@ -135,6 +136,33 @@ public class RequirementsBuildTests
         Assert.Equal(1, exit);
         Assert.Contains("fastc has C extensions: write a package recipe (recipes/packages/fastc.yaml)", stdout + stderr);
         Assert.False(File.Exists(p.Lock));
+    }
+
+    [Fact]
+    public async Task A_dynamic_build_installs_a_wheel_of_side_modules_and_a_static_build_refuses_it_naming_link_dynamic()
+    {
+        var p = Make("fastc\nfastnum\n");
+        using var _ = p.Dir;
+        foreach (var name in new[] { "fastc", "fastnum" })
+            WheelWriter.Write(p.Wheels, name, "1.0", WheelWriter.Tag("3.11"),
+                [($"{name}/__init__.py", p.Dir.File($"built/{name}/__init__.py", "from . import _speed\n")),
+                 ($"{name}/_speed.cpython-311-wasm32-wasi.so", p.Dir.File($"built/{name}/_speed.so", "\0asm"))]);
+        File.AppendAllText(p.Recipe, "\nlink: dynamic\n");
+
+        var (exit, stdout, stderr) = await p.RunAsync();
+
+        Assert.True(exit == 0, stdout + stderr);
+        var site = p.Site;
+        Assert.Equal("\0asm", File.ReadAllText(Path.Combine(site, "fastnum", "_speed.cpython-311-wasm32-wasi.so")));
+        Assert.True(File.Exists(Path.Combine(site, "fastc", "_speed.cpython-311-wasm32-wasi.so")));
+        Assert.Contains("fastnum-1.0-cp311-cp311-wasi_0_0_0_wasm32.whl", File.ReadAllText(p.Lock));
+
+        // The same requirements in a static build: pip is not offered the wheel, and says why.
+        File.WriteAllText(p.Recipe, File.ReadAllText(p.Recipe).Replace("\nlink: dynamic\n", "\n"));
+        File.WriteAllText(p.RequirementsFile, "fastc\n");
+        (exit, stdout, stderr) = await p.RunAsync();
+        Assert.Equal(1, exit);
+        Assert.Contains("fastc's wheel for cp311-cp311-wasi_0_0_0_wasm32 holds side modules, which only a link: dynamic build loads: build with --link dynamic", stdout + stderr);
     }
 
     [Theory]
