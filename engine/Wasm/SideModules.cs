@@ -102,6 +102,8 @@ public sealed class SideModules(Engine engine, string mainWasmPath, string? modu
         var store = _store!;
         var imports = new List<object>();
         var got = new List<(string Kind, string Name, Global Entry)>();
+        Instance? self = null;
+        var siblings = Siblings(path);
         foreach (var import in module.Imports)
         {
             object value = (import.ModuleName, import) switch
@@ -111,11 +113,30 @@ public sealed class SideModules(Engine engine, string mainWasmPath, string? modu
                 ("env", GlobalImport) when import.Name == StackPointer => main.GetGlobal(StackPointer) ?? throw new DylinkException($"python.wasm exports no {StackPointer}"),
                 ("env", GlobalImport) when import.Name == "__memory_base" => new Global(store, ValueKind.Int32, memoryBase, Mutability.Immutable),
                 ("env", GlobalImport) when import.Name == "__table_base" => new Global(store, ValueKind.Int32, (int)tableBase, Mutability.Immutable),
-                ("env", FunctionImport) => main.GetFunction(import.Name) ?? throw Unresolved("function", import.Name),
+                ("env", FunctionImport function) => main.GetFunction(import.Name)
+                                                     ?? siblings.Select(l => l.Instance.GetFunction(import.Name)).FirstOrDefault(f => f is not null)
+                                                     ?? OwnLater(function),
                 ("GOT.mem" or "GOT.func", GlobalImport) => Entry(import.ModuleName, import.Name),
                 _ => throw new DylinkException($"it imports {import.ModuleName}.{import.Name}, which this loader does not provide"),
             };
             imports.Add(value);
+        }
+        // A function the module imports and also defines (a weak definition, such as C++'s operator new, which a main
+        // module could replace): python.wasm has none, so it is the module's own, reached through the host once the
+        // module is instantiated.
+        Function OwnLater(FunctionImport function)
+        {
+            if (!module.Exports.Any(e => e is FunctionExport && e.Name == function.Name)) throw Unresolved("function", function.Name);
+            Function? target = null;
+            return Function.FromCallback(store, (caller, arguments, results) =>
+            {
+                target ??= self?.GetFunction(function.Name) ?? throw new InvalidOperationException($"{function.Name} was called before its module was instantiated");
+                switch (target.Invoke(arguments))
+                {
+                    case object[] many: for (var i = 0; i < many.Length; i++) results[i] = Box(many[i]); break;
+                    case { } one: results[0] = Box(one); break;
+                }
+            }, function.Parameters, function.Results);
         }
         Global Entry(string kind, string name)
         {
@@ -124,14 +145,15 @@ public sealed class SideModules(Engine engine, string mainWasmPath, string? modu
             return entry;
         }
 
-        var instance = new Instance(store, module, [.. imports]);
+        var instance = self = new Instance(store, module, [.. imports]);
         var loaded = new Loaded(path, instance, memoryBase, new Dictionary<string, int>(StringComparer.Ordinal));
-        // GOT entries: python.wasm's symbol first (as a dynamic linker finds the main program's first), else the
-        // module's own.
+        // GOT entries: python.wasm's symbol first (as a dynamic linker finds the main program's first), then that of a
+        // module of the same package loaded before, else the module's own.
         foreach (var (kind, name, entry) in got)
             entry.SetValue(kind == "GOT.mem"
-                ? MainData(name) ?? OwnData(loaded, name) ?? throw Unresolved("data symbol", name)
-                : MainFunctionSlot(name) ?? OwnFunctionSlot(loaded, name) ?? throw Unresolved("function", name));
+                ? MainData(name) ?? siblings.Select(l => OwnData(l, name)).FirstOrDefault(a => a is not null) ?? OwnData(loaded, name) ?? throw Unresolved("data symbol", name)
+                : MainFunctionSlot(name) ?? siblings.Select(l => OwnFunctionSlot(l, name)).FirstOrDefault(a => a is not null) ?? OwnFunctionSlot(loaded, name)
+                  ?? throw Unresolved("function", name));
         instance.GetAction("__wasm_apply_data_relocs")?.Invoke();
         instance.GetAction("__wasm_call_ctors")?.Invoke();
         _loaded.Add(loaded);
@@ -144,6 +166,27 @@ public sealed class SideModules(Engine engine, string mainWasmPath, string? modu
         var loaded = _loaded[handle - 1];
         return OwnFunctionSlot(loaded, name) ?? OwnData(loaded, name) ?? throw new DylinkException($"{loaded.Path} has no symbol {name}");
     }
+
+    /// <summary>The package a side module belongs to: its path up to the first folder under site-packages ("" when it is
+    /// in none). The modules of one package share what they define interposably (weak, default visibility), as if they
+    /// were one library: NumPy's extension modules each link npymath, whose floating-point status word must be one.</summary>
+    public static string PackageOf(string path)
+    {
+        const string site = "/site-packages/";
+        var at = path.IndexOf(site, StringComparison.Ordinal);
+        if (at < 0) return "";
+        var slash = path.IndexOf('/', at + site.Length);
+        return slash < 0 ? "" : path[..slash];
+    }
+
+    private List<Loaded> Siblings(string path) =>
+        PackageOf(path) is { Length: > 0 } package ? _loaded.Where(l => PackageOf(l.Path) == package).ToList() : [];
+
+    private static ValueBox Box(object value) => value switch
+    {
+        int i => i, long l => l, float f => f, double d => d,
+        _ => throw new InvalidOperationException($"a result of type {value.GetType().Name} cannot be passed on"),
+    };
 
     private static DylinkException Unresolved(string what, string name) =>
         new($"{what} {name} is neither in python.wasm nor in the module (built for another CPython, or against a library python.wasm does not have?)");

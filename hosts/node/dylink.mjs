@@ -103,6 +103,15 @@ export function importsLoader(module) {
   return WebAssembly.Module.imports(module).some((i) => i.module === 'dl');
 }
 
+/** A side module's package: its path up to the first folder under site-packages ('' when it is in none). */
+export function packageOf(path) {
+  const site = '/site-packages/';
+  const at = path.indexOf(site);
+  if (at < 0) return '';
+  const slash = path.indexOf('/', at + site.length);
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
 /** The dl imports for one instance of python.wasm; getMain() gives its instance once it exists, readMain() the bytes
  *  of its file (read when a function pointer to one of its functions is first needed). */
 export function sideModuleImports(getMain, readMain) {
@@ -133,6 +142,14 @@ export function sideModuleImports(getMain, readMain) {
   const mainFunction = (name) => { const f = exports()[name]; return typeof f === 'function' ? f : undefined; };
   const ownData = (m, name) => { const g = m.instance.exports[name]; return g instanceof WebAssembly.Global ? m.memoryBase + g.value : undefined; };
   const ownFunction = (m, name) => { const f = m.instance.exports[name]; return typeof f === 'function' ? f : undefined; };
+  // The modules of one package (the first folder under site-packages) share what they define interposably (weak,
+  // default visibility), as if they were one library: NumPy's extension modules each link npymath, whose
+  // floating-point status word must be one. engine/Wasm/SideModules.cs PackageOf is the same rule.
+  const siblingsOf = (path) => {
+    const package_ = packageOf(path);
+    return package_ ? loaded.filter((l) => packageOf(l.path) === package_) : [];
+  };
+  const first = (list, find) => { for (const item of list) { const found = find(item); if (found !== undefined) return found; } return undefined; };
   const unresolved = (what, name) => new DylinkError(`${what} ${name} is neither in python.wasm nor in the module (built for another CPython, or against a library python.wasm does not have?)`);
 
   function open(path, address, size) {
@@ -158,6 +175,16 @@ export function sideModuleImports(getMain, readMain) {
     if (tableBase + info.tableSize > t.length) t.grow(tableBase + info.tableSize - t.length);
     const got = [];
     const imports = { env: {}, 'GOT.mem': {}, 'GOT.func': {} };
+    // A function the module imports and also defines (a weak definition, such as C++'s operator new, which a main
+    // module could replace): python.wasm has none, so it is the module's own, reached through JS once it is instantiated.
+    let self = null;
+    const siblings = siblingsOf(path);
+    const ownExports = new Set(WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name));
+    const ownLater = (name) => {
+      if (!ownExports.has(name)) throw unresolved('function', name);
+      let target;
+      return (...args) => (target ??= self.exports[name])(...args);
+    };
     for (const imp of WebAssembly.Module.imports(module)) {
       const { module: mod, name, kind } = imp;
       if (mod === 'env' && kind === 'memory' && name === 'memory') imports.env.memory = memory();
@@ -165,21 +192,22 @@ export function sideModuleImports(getMain, readMain) {
       else if (mod === 'env' && kind === 'global' && name === '__stack_pointer') imports.env[name] = main.__stack_pointer;
       else if (mod === 'env' && kind === 'global' && name === '__memory_base') imports.env[name] = new WebAssembly.Global({ value: 'i32', mutable: false }, memoryBase);
       else if (mod === 'env' && kind === 'global' && name === '__table_base') imports.env[name] = new WebAssembly.Global({ value: 'i32', mutable: false }, tableBase);
-      else if (mod === 'env' && kind === 'function') imports.env[name] = mainFunction(name) ?? (() => { throw unresolved('function', name); })();
+      else if (mod === 'env' && kind === 'function') imports.env[name] = mainFunction(name) ?? first(siblings, (l) => ownFunction(l, name)) ?? ownLater(name);
       else if ((mod === 'GOT.mem' || mod === 'GOT.func') && kind === 'global') {
         const entry = new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
         imports[mod][name] = entry;
         got.push({ mod, name, entry });
       } else throw new DylinkError(`it imports ${mod}.${name}, which this loader does not provide`);
     }
-    const instance = new WebAssembly.Instance(module, imports);
+    const instance = self = new WebAssembly.Instance(module, imports);
     const m = { path, instance, memoryBase };
-    // GOT entries: python.wasm's symbol first (as a dynamic linker finds the main program's first), else the module's own.
+    // GOT entries: python.wasm's symbol first (as a dynamic linker finds the main program's first), then that of a
+    // module of the same package loaded before, else the module's own.
     for (const { mod, name, entry } of got) {
-      if (mod === 'GOT.mem') entry.value = mainData(name) ?? ownData(m, name) ?? (() => { throw unresolved('data symbol', name); })();
+      if (mod === 'GOT.mem') entry.value = mainData(name) ?? first(siblings, (l) => ownData(l, name)) ?? ownData(m, name) ?? (() => { throw unresolved('data symbol', name); })();
       else {
         const main = mainFunction(name);
-        const fn = main ?? ownFunction(m, name);
+        const fn = main ?? first(siblings, (l) => ownFunction(l, name)) ?? ownFunction(m, name);
         if (!fn) throw unresolved('function', name);
         entry.value = slotOf(fn, main ? name : undefined);
       }
