@@ -33,7 +33,7 @@ public class DynamicLinkingTests(CPythonBuilds builds, ITestOutputHelper output)
         print('still running')
         """;
 
-    private const string Packages = "markupsafe,pyyaml,msgpack";
+    private const string Packages = "numpy,markupsafe,pyyaml,msgpack";
 
     // Each package's accelerated module is the one in use, and works.
     private const string PackagesProgram = """
@@ -44,11 +44,21 @@ public class DynamicLinkingTests(CPythonBuilds builds, ITestOutputHelper output)
         d = {'a': [1, 2.5, None, True], 'b': {'c': 'ü'}}
         assert yaml.load(yaml.dump(d, Dumper=yaml.CDumper), Loader=yaml.CSafeLoader) == d
         assert msgpack.unpackb(msgpack.packb(d)) == d
+        import numpy as np
+        assert np._core._multiarray_umath.__file__.endswith('_multiarray_umath.cpython-313-wasm32-wasi.so')
+        assert np.allclose(np.linalg.solve([[3, 1], [1, 2]], [9, 8]), [2.0, 3.0])
+        assert np.allclose(np.fft.fft([1, 2, 3, 4]), [10, -2+2j, -2, -2-2j])          # C++ (pocketfft), operator new its own
+        assert np.random.default_rng(1).normal(size=1000).mean() == -0.05425322276336561
+        try: np.linalg.inv(np.zeros((2, 2)))                                            # one status word for all of NumPy
+        except np.linalg.LinAlgError: pass
+        else: raise AssertionError('no LinAlgError')
+        assert str(np.longdouble('0.1')) == '0.1'
         print('ok', markupsafe.escape('<&>'))
         """;
 
     private static readonly string[] SideModules =
-        ["yaml/_yaml" + Suffix, "msgpack/_cmsgpack" + Suffix, "markupsafe/_speedups" + Suffix];
+        ["yaml/_yaml" + Suffix, "msgpack/_cmsgpack" + Suffix, "markupsafe/_speedups" + Suffix, "numpy/_core/_multiarray_umath" + Suffix,
+         "numpy/fft/_pocketfft_umath" + Suffix, "numpy/random/mtrand" + Suffix];
 
     private static string SitePackages(Wasipy.Pipeline.BuildSession session) =>
         Path.Combine(session.Dirs.Build, "tree", "lib", "python3.13", "site-packages");
@@ -79,8 +89,9 @@ public class DynamicLinkingTests(CPythonBuilds builds, ITestOutputHelper output)
         foreach (var wheel in Directory.GetFiles(Path.Combine(first.Dirs.Packages, "wheels"), "*.whl"))
             File.Copy(wheel, user.Combine("wheels", Path.GetFileName(wheel)));
         Assert.Equal(["markupsafe-3.0.3-cp313-cp313-wasi_0_0_0_wasm32.whl", "msgpack-1.0.3-cp313-cp313-wasi_0_0_0_wasm32.whl",
-                      "pyyaml-6.0.2-cp313-cp313-wasi_0_0_0_wasm32.whl"], Directory.GetFiles(user.Combine("wheels")).Select(Path.GetFileName).Order());
-        var requirements = user.File("requirements.txt", "PyYAML==6.0.2\nmsgpack==1.0.3\nMarkupSafe==3.0.3\n");
+                      "numpy-2.2.4-cp313-cp313-wasi_0_0_0_wasm32.whl", "pyyaml-6.0.2-cp313-cp313-wasi_0_0_0_wasm32.whl"],
+                     Directory.GetFiles(user.Combine("wheels")).Select(Path.GetFileName).Order());
+        var requirements = user.File("requirements.txt", "PyYAML==6.0.2\nmsgpack==1.0.3\nMarkupSafe==3.0.3\nnumpy==2.2.4\n");
 
         var (second, python, _) = await builds.BuildAsync("3.13.yaml", output, "packed-source", "--link", "dynamic",
             "--requirements", requirements, "--no-index", "--find-links", user.Combine("wheels"));

@@ -70,6 +70,19 @@ public class NodeSideModulesTests
     }
 
     [Fact]
+    public async Task Own_weak_functions_are_called_and_the_modules_of_one_package_share_a_data_symbol()
+    {
+        var side = Side(SideModulesTests.WeakWat, DylinkPayload(4));
+        var r = await Run(("/lib/site-packages/pkg/weak.so", side, "calls_weak"), ("/lib/site-packages/pkg/a.so", side, "status_address"),
+            ("/lib/site-packages/pkg/sub/b.so", side, "status_address"), ("/lib/site-packages/other/c.so", side, "status_address"));
+        Assert.All(r.Values, o => Assert.Equal("", o.error));
+        Assert.Equal(42, r["/lib/site-packages/pkg/weak.so"].call);
+        // The first module of pkg defined it: a.so and b.so are later ones, and take that one.
+        Assert.Equal(r["/lib/site-packages/pkg/a.so"].call, r["/lib/site-packages/pkg/sub/b.so"].call);
+        Assert.NotEqual(r["/lib/site-packages/pkg/a.so"].call, r["/lib/site-packages/other/c.so"].call);
+    }
+
+    [Fact]
     public async Task Bad_side_modules_are_errors_naming_the_file_and_the_main_module_goes_on()
     {
         var trap = Side("""

@@ -55,6 +55,21 @@ public class SideModulesTests
             (i32.store (global.get $mb) (i32.add (i32.load (global.get $mb)) (i32.const 1)))))
         """;
 
+    // A function it imports and also defines (weak, default visibility: C++'s operator new), and a data symbol it
+    // defines and reaches through its GOT (a weak global that the modules of one package share: NumPy's status word).
+    internal const string WeakWat = """
+        (module
+          (import "env" "memory" (memory 0))
+          (import "env" "__memory_base" (global $mb i32))
+          (import "env" "weak_twice" (func $weak (param i32) (result i32)))
+          (import "GOT.mem" "status" (global $status (mut i32)))
+          (data (global.get $mb) "\00\00\00\00")
+          (global (export "status") i32 (i32.const 0))
+          (func (export "weak_twice") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+          (func (export "calls_weak") (result i32) (call $weak (i32.const 21)))
+          (func (export "status_address") (result i32) (global.get $status)))
+        """;
+
     private sealed class Host : IDisposable
     {
         public Host(string mainPath)
@@ -139,6 +154,31 @@ public class SideModulesTests
         var (handle, _) = host.Load(GoodSide);
         Assert.Equal(1, host.Call(host.Lookup(handle, "twice_slot").Value));
         Assert.Equal(host.Lookup(handle, "calls_twice").Value, host.Lookup(handle, "calls_twice").Value);
+    }
+
+    [Fact]
+    public void A_function_the_module_imports_and_defines_itself_is_its_own()
+    {
+        using var dir = new Support.TempDir();
+        using var host = new Host(MainModule(dir));
+        var (handle, error) = host.Load(Side(WeakWat, DylinkPayload(4)), "/lib/site-packages/pkg/a.so");
+        Assert.Equal("", error);
+        Assert.Equal(42, host.Call(host.Lookup(handle, "calls_weak").Value));
+    }
+
+    [Fact]
+    public void The_modules_of_one_package_share_a_data_symbol_and_another_package_keeps_its_own()
+    {
+        using var dir = new Support.TempDir();
+        using var host = new Host(MainModule(dir));
+        var side = Side(WeakWat, DylinkPayload(4));
+        int StatusOf(string path) => host.Call(host.Lookup(host.Load(side, path).Handle, "status_address").Value);
+        var first = StatusOf("/lib/site-packages/pkg/a.so");
+        Assert.Equal(first, StatusOf("/lib/site-packages/pkg/sub/b.so"));
+        Assert.NotEqual(first, StatusOf("/lib/site-packages/other/c.so"));
+        Assert.NotEqual(first, StatusOf("/elsewhere/d.so"));
+        Assert.Equal("/lib/site-packages/pkg", SideModules.PackageOf("/lib/site-packages/pkg/sub/b.so"));
+        Assert.Equal("", SideModules.PackageOf("/lib/site-packages/b.so"));
     }
 
     [Fact]
