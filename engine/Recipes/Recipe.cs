@@ -143,6 +143,11 @@ public sealed record RegrtestSpec
     /// <summary>The same, grouped by cause ("no threads": [test_threading, ...]); `test --all` reports them by cause.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> KnownFailures { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
     public int TimeoutSeconds { get; init; } = 900;
+    /// <summary>Slow modules' own time limits in seconds, instead of timeout_seconds (or `test --timeout`).</summary>
+    public IReadOnlyDictionary<string, int> Timeouts { get; init; } = new Dictionary<string, int>();
+    /// <summary>Modules not started, by cause ("WASI has no signals": [test_threadsignals]): they would wait for what WASI
+    /// cannot give until their time limit. Reported as skipped with the cause; named on the command line, they run.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> NotRun { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
     /// <summary>How each test runs: "regrtest" (`-m test NAME`) or "unittest" (`-m unittest test.NAME`), for versions
     /// whose libregrtest cannot start on WASI (3.8-3.10 need the socket module for it).</summary>
     public string Runner { get; init; } = Regrtest;

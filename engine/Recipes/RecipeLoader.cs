@@ -11,6 +11,7 @@ public static partial class RecipeLoader
         var file = YamlFile.Read(path);
         var recipe = file.Deserialize<Recipe>(b => b
             .WithTypeMapping<IReadOnlyDictionary<string, IReadOnlyList<string>>, Dictionary<string, IReadOnlyList<string>>>()
+            .WithTypeMapping<IReadOnlyDictionary<string, int>, Dictionary<string, int>>()
             .WithTypeMapping<IReadOnlyList<LibraryRef>, List<LibraryRef>>()
             .WithTypeMapping<IReadOnlyList<PackageRef>, List<PackageRef>>()) with { FilePath = path };
         Validate(file, recipe);
@@ -135,6 +136,12 @@ public static partial class RecipeLoader
         ValidateSource(file, recipe.Source, recipe.Patches, gitAllowed: false);
         if (!Recipe.Links.Contains(recipe.Link))
             throw file.Error($"link '{recipe.Link}' is not one of {string.Join(", ", Recipe.Links)}", "link");
+        foreach (var (test, seconds) in recipe.Regrtest.Timeouts)
+            if (seconds < 1)
+                throw file.Error($"regrtest.timeouts: {test}'s time limit is {seconds}; give seconds, 1 or more", "regrtest", "timeouts", test);
+        foreach (var (cause, tests) in recipe.Regrtest.NotRun)
+            foreach (var test in tests.Where(t => recipe.Regrtest.Tests.Contains(t)))
+                throw file.Error($"regrtest.not_run: {test} is also in regrtest.tests, which always run; remove it from one of them", "regrtest", "not_run", cause);
         if (!RegrtestSpec.Runners.Contains(recipe.Regrtest.Runner))
             throw file.Error($"regrtest.runner '{recipe.Regrtest.Runner}' is not one of {string.Join(", ", RegrtestSpec.Runners)}", "regrtest", "runner");
         for (var i = 0; i < recipe.Stdlib.Prune.Count; i++)

@@ -53,11 +53,21 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
             .Concat(recipe.ExpectedFailures.Select(t => (Test: t, Cause: "expected (see the recipe's comment)")))
             .GroupBy(e => e.Test).ToDictionary(g => g.Key, g => g.First().Cause);
 
+        // Modules the recipe does not start (they would only wait for their time limit), unless named on the command line.
+        var notRun = request.Tests.Count > 0 ? new Dictionary<string, string>()
+            : recipe.NotRun.SelectMany(kv => kv.Value.Select(t => (Test: t, Cause: kv.Key))).GroupBy(e => e.Test).ToDictionary(g => g.Key, g => g.First().Cause);
+        TimeSpan TimeLimit(string test) => recipe.Timeouts.TryGetValue(test, out var seconds) ? TimeSpan.FromSeconds(seconds) : timeout;
+
         var unittest = recipe.Runner == RegrtestSpec.Unittest;
         using var runner = WasiHosts.Create(runtime, session.Dirs.ModuleCache, session.Config.Root);
         var outcomes = new ConcurrentBag<TestOutcome>();
         var printing = new Lock();
-        Parallel.ForEach(tests, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs) }, test =>
+        foreach (var test in tests.Where(notRun.ContainsKey))
+        {
+            outcomes.Add(new TestOutcome(test, TestStatus.Skipped, TimeSpan.Zero, "") { FirstError = $"not run: {notRun[test]} (the recipe's regrtest.not_run)" });
+            output.WriteLine($"{test,-32} {Label(TestStatus.Skipped),-16} not run: {notRun[test]}");
+        }
+        Parallel.ForEach(tests.Where(t => !notRun.ContainsKey(t)), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs) }, test =>
         {
             var tmp = Directory.CreateTempSubdirectory("wasipy-regrtest-");
             var clock = Stopwatch.StartNew();
@@ -71,7 +81,7 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
                     Preopens = [new Preopen(tmp.CreateSubdirectory("root").FullName, "/"), .. maps.Select(m => new Preopen(m, m)),
                         new Preopen(tmp.CreateSubdirectory("tmp").FullName, "/tmp")],
                     Environment = new Dictionary<string, string>(request.Environment) { ["PYTHONDONTWRITEBYTECODE"] = "1", ["TMPDIR"] = "/tmp" },
-                    Timeout = timeout,
+                    Timeout = TimeLimit(test),
                 });
                 var log = Path.Combine(logs, test + ".log");
                 File.WriteAllText(log, $"exit {result.ExitCode}{(result.Trap is null ? "" : $", trap: {result.Trap}")}\n{result.Stdout}\n{result.Stderr}");
@@ -129,6 +139,7 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
             variant = session.Recipe.Variant,
             runtime,
             timeout_seconds = timeout.TotalSeconds,
+            module_timeouts = session.Recipe.Regrtest.Timeouts,
             jobs,
             counts,
             // Why modules were skipped as a whole, the most common reason first.

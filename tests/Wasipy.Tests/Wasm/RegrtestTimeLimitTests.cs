@@ -1,0 +1,76 @@
+using Wasipy.Pipeline;
+using Wasipy.Regrtest;
+using Wasipy.Tests.Support;
+
+namespace Wasipy.Tests.Wasm;
+
+/// <summary>A recipe's regrtest.timeouts (a slow module's own time limit) and regrtest.not_run (modules that would only
+/// wait for their limit), with a WASI program that never ends standing in for every test module.</summary>
+public class RegrtestTimeLimitTests
+{
+    private const string Forever = """
+        (module
+          (memory (export "memory") 1)
+          (func (export "_start") (loop $again (br $again))))
+        """;
+
+    private static (BuildSession Session, TempDir Dir) Project()
+    {
+        var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project("  - name: nothing\n    run: [\"true\"]") +
+            "\nregrtest:\n  wasm: \"{{ dirs.build }}/forever.wasm\"\n  map: [\"{{ dirs.build }}\"]\n");
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe + """
+
+            regrtest:
+              timeouts:
+                test_slow: 1
+              not_run:
+                "WASI has no signals: it waits for one until its time limit": [test_waits]
+            """);
+        foreach (var test in new[] { "test_plain", "test_slow", "test_waits" })
+            dir.File($"build/3.11/src/Lib/test/{test}.py", "");
+        File.WriteAllBytes(dir.Combine("build", "3.11", "forever.wasm"), Wasmtime.Module.ConvertText(Forever));
+        return (BuildSession.Open(new BuildOptions { RecipePath = recipe }), dir);
+    }
+
+    [Fact]
+    public void A_slow_module_has_its_own_time_limit_and_a_module_the_recipe_does_not_run_is_skipped_with_its_cause()
+    {
+        var (session, dir) = Project();
+        using var _ = dir;
+        var output = new StringWriter();
+
+        var outcomes = new RegrtestRunner(session, output).Run(new RegrtestRequest([], All: true, Jobs: 1, TimeoutSeconds: 5))
+            .ToDictionary(o => o.Test);
+
+        Assert.Equal(TestStatus.TimedOut, outcomes["test_plain"].Status);
+        Assert.Equal(TestStatus.TimedOut, outcomes["test_slow"].Status);
+        Assert.True(outcomes["test_plain"].Duration >= TimeSpan.FromSeconds(4), outcomes["test_plain"].Duration.ToString());
+        Assert.True(outcomes["test_slow"].Duration < TimeSpan.FromSeconds(3), outcomes["test_slow"].Duration.ToString());
+        Assert.Equal(TestStatus.Skipped, outcomes["test_waits"].Status);
+        Assert.Equal("not run: WASI has no signals: it waits for one until its time limit (the recipe's regrtest.not_run)", outcomes["test_waits"].FirstError);
+        var results = File.ReadAllText(dir.Combine("results", "3.11.2.json"));
+        Assert.Contains("\"test_slow\": 1", results);
+        Assert.Contains("\"not run: WASI has no signals", results);
+    }
+
+    [Fact]
+    public void A_module_named_on_the_command_line_runs_though_the_recipe_does_not_run_it()
+    {
+        var (session, dir) = Project();
+        using var _ = dir;
+        var outcome = new RegrtestRunner(session, new StringWriter()).Run(new RegrtestRequest(["test_waits"], TimeoutSeconds: 1)).Single();
+        Assert.Equal(TestStatus.TimedOut, outcome.Status);
+    }
+
+    [Fact]
+    public void A_time_limit_below_one_second_is_an_error_at_its_line()
+    {
+        using var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project("  - name: nothing\n    run: [\"true\"]"));
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe + "\nregrtest:\n  timeouts:\n    test_slow: 0\n");
+        var e = Assert.ThrowsAny<Wasipy.Errors.WasipyException>(() => BuildSession.Open(new BuildOptions { RecipePath = recipe }));
+        Assert.Contains("3.11.yaml(", e.Message);
+        Assert.Contains("test_slow's time limit is 0", e.Message);
+    }
+}
