@@ -51,7 +51,7 @@ for k in med["static-wasmtime"]:
     print(f"| {k} | {s:.1f} | {d:.1f} | {d / s:.2f} | {ns:.1f} | {nd:.1f} | {nd / ns:.2f} |")
 PY
 for link in static dynamic; do
-  dir=build/3.13.15$([ $link = dynamic ] && echo -dynamic)
+  dir=build/3.13.15; [ $link = static ] || dir=build/3.13.15-dynamic
   wasm="$dir/dist/packed/bin/python3.13.wasm"
   so=$(find "$dir/tree" -name '*.cpython-313-wasm32-wasi.so' -printf '%s\n' | awk '{ s += $1; n++ } END { printf "%d side modules, %d bytes", n, s }')
   printf '%s: python3.13.wasm %s bytes (xz -6: %s), %s\n' "$link" "$(stat -c %s "$wasm")" "$(xz -6 -T1 -c "$wasm" | wc -c)" "$so"

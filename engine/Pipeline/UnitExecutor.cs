@@ -125,7 +125,8 @@ public sealed class UnitExecutor(BuildSession session, ActionServices services, 
         }
         var key = await StampAsync(unit, cache, state.Key, cancellation);
         if (scopes is not null && unitCache is not null)
-            await unitCache.StoreAsync(_addresses[unit.Id], unit.Title, scopes, before!, session.Config.Root, line => AppendLine(unit.LogPath, line), cancellation);
+            await unitCache.StoreAsync(_addresses[unit.Id], unit.Title, scopes, before!, session.Config.Root, line => AppendLine(unit.LogPath, line), cancellation,
+                AllOutputs(unit).ToList());
         Report(i, new StepOutcome(unit.Title, StepStatus.Done, clock.Elapsed, key.Value, unit.LogPath) { Reason = neededBy is null ? state.Reason : $"needed by {neededBy}" });
     }
 

@@ -20,8 +20,11 @@ public static class UnitArchive
     /// <summary>Writes the tar of <paramref name="scopes"/>: whole scopes entirely, the others what changed since
     /// <paramref name="before"/>. <see cref="Written.Refusal"/> says why the outputs cannot be cached (a link out of
     /// the project, a FIFO), and nothing should be stored then.</summary>
+    /// <remarks>A declared output that is a folder inside a scope that is not whole belongs to the unit as a whole (the
+    /// packages step's site-packages): it is stored entirely and named in <c>owned-sN</c>, and a restore replaces it, so
+    /// that nothing another run put there (another package set) is left in it.</remarks>
     public static Written Write(string tarPath, string unitTitle, IReadOnlyList<CacheScope> scopes, IReadOnlyList<ScopeState> before,
-                                string root, CancellationToken cancellation)
+                                string root, CancellationToken cancellation, IReadOnlyList<string>? outputs = null)
     {
         var relocated = new List<string>();
         string? pinnedBy = null;
@@ -35,7 +38,15 @@ public static class UnitArchive
         {
             var scope = scopes[i];
             var after = ScopeState.Of(scope.Path, cancellation);
-            var names = scope.Whole ? after.Items.Keys.Order(StringComparer.Ordinal) : after.ChangedSince(before[i]);
+            var owned = scope.Whole ? [] : OwnedFolders(scope.Path, outputs ?? []);
+            bool InOwned(string relative) => owned.Any(o => relative == o || relative.StartsWith(o + "/", StringComparison.Ordinal));
+            var names = scope.Whole ? after.Items.Keys.Order(StringComparer.Ordinal).ToList()
+                : after.ChangedSince(before[i]).Union(after.Items.Keys.Where(InOwned)).Order(StringComparer.Ordinal).ToList();
+            if (owned.Count > 0)
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, $"unit/{OwnedList(i)}")
+                {
+                    DataStream = new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', owned) + "\n")), Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
             foreach (var relative in names)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -111,6 +122,9 @@ public static class UnitArchive
                 var from = Path.Combine(staging, $"s{i}");
                 var to = scopes[i].Path;
                 if (scopes[i].Whole) Remove(to);
+                else
+                    foreach (var owned in Owned(staging, i))
+                        Remove(Path.Combine(to, owned));
                 Directory.CreateDirectory(Path.GetDirectoryName(to)!);
                 switch (FileKinds.Of(from))
                 {
@@ -151,6 +165,25 @@ public static class UnitArchive
             Remove(target);
             File.Move(entry.FullPath, target);
         }
+    }
+
+    private static string OwnedList(int scope) => $"owned-s{scope}";
+
+    /// <summary>The declared outputs that are folders (not links) strictly inside <paramref name="scope"/>, relative to it.</summary>
+    private static List<string> OwnedFolders(string scope, IReadOnlyList<string> outputs) =>
+        outputs.Select(Path.GetFullPath).Where(o => o != scope && SafeTree.IsInside(scope, o) && FileKinds.Of(o) == FileKind.Directory)
+            .Select(o => Path.GetRelativePath(scope, o)).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The owned folders a stored entry names for scope <paramref name="i"/>: each a relative path that stays inside.</summary>
+    private static IEnumerable<string> Owned(string staging, int i)
+    {
+        var list = Path.Combine(staging, OwnedList(i));
+        if (FileKinds.Of(list) != FileKind.File) return [];
+        var names = File.ReadAllLines(list).Where(l => l.Length > 0).ToList();
+        foreach (var name in names)
+            if (name.StartsWith('/') || name.Split('/').Any(p => p is ".." or "." or ""))
+                throw new WasipyException($"the cached outputs name '{name}' as a folder of theirs, which is not a path inside the unit's folder");
+        return names;
     }
 
     private static void Remove(string path)

@@ -130,12 +130,12 @@ public sealed class UnitCache : IDisposable
 
     /// <summary>Stores what the unit produced (whole scopes, or what changed since <paramref name="before"/>).</summary>
     public async Task StoreAsync(string address, string unitTitle, IReadOnlyList<CacheScope> scopes, IReadOnlyList<ScopeState> before,
-                                 string root, Action<string> log, CancellationToken cancellation)
+                                 string root, Action<string> log, CancellationToken cancellation, IReadOnlyList<string>? outputs = null)
     {
         var part = Local.TempPath();
         try
         {
-            var written = UnitArchive.Write(part, unitTitle, scopes, before, root, cancellation);
+            var written = UnitArchive.Write(part, unitTitle, scopes, before, root, cancellation, outputs);
             if (written.Refusal is { } why)
             {
                 log($"# not cached: {why}");

@@ -99,6 +99,31 @@ public class UnitCacheTests
     }
 
     [Fact]
+    public async Task A_restored_output_folder_holds_only_what_its_own_run_put_there()
+    {
+        // site/ is the step's output, inside pkgs/, which holds other things too (the scope is not the step's own): as
+        // the packages step's site-packages inside packages/, whose contents depend on the package set.
+        const string merge = """
+              - name: merge
+                run:
+                  - mkdir -p pkgs/other && rm -rf pkgs/site && mkdir -p pkgs/site/{{ env.SET }} && echo {{ env.SET }} > pkgs/site/{{ env.SET }}.txt
+                outputs: ["{{ dirs.build }}/pkgs/site"]
+            """;
+        using var cache = new TempDir();
+        using var checkout = new Checkout(cache.Path, merge);
+        var site = Path.Combine(checkout.Build, "pkgs", "site");
+        await checkout.RunAsync(env: new Dictionary<string, string> { ["SET"] = "a" });
+        await checkout.RunAsync(env: new Dictionary<string, string> { ["SET"] = "b" });
+        Assert.Equal(["b", "b.txt"], Directory.GetFileSystemEntries(site).Select(Path.GetFileName).Order());
+
+        var again = await checkout.RunAsync(env: new Dictionary<string, string> { ["SET"] = "a" });
+
+        Assert.Equal([("merge", StepStatus.Restored, "local")], Statuses(again));
+        Assert.Equal(["a", "a.txt"], Directory.GetFileSystemEntries(site).Select(Path.GetFileName).Order());
+        Assert.True(Directory.Exists(Path.Combine(checkout.Build, "pkgs", "other")));
+    }
+
+    [Fact]
     public async Task Keys_are_the_same_with_and_without_the_unit_cache()
     {
         using var cache = new TempDir();
