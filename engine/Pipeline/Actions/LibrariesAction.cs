@@ -59,44 +59,37 @@ public sealed class LibrariesAction : IExpandingAction
     /// <summary>The unit of a library built for side modules (`link: dynamic`).</summary>
     public static string SideId(string library) => "side-lib/" + library;
 
-    private static BuildUnit Unit(BuildSession session, ComponentRecipe lib, bool optional, IReadOnlyList<string> alsoNeeds)
-    {
-        var dirs = session.Dirs;
-        var sourceDir = Path.Combine(dirs.Libs, "src", lib.Name);
-        var model = TemplateModel.ForLibrary(session, Lib(lib, dirs.Sysroot, sourceDir), session.Toolchain, dirs.Sysroot);
-        return ComponentPlanner.Plan(lib, new ComponentPlace
-        {
-            IdPrefix = Id(""),
-            TitlePrefix = "libraries: ",
-            SourceDir = sourceDir,
-            StampDir = Path.Combine(dirs.Libs, ".wasipy", "libs"),
-            LogPath = Path.Combine(dirs.Libs, "logs", lib.Name + ".log"),
-            LockDir = dirs.Libs,
-            Model = model,
-            Needs = alsoNeeds,
-            Fingerprint = [$"{session.Toolchain.Cc} --version"],
-        }, optional);
-    }
+    /// <summary>Where one flavour of library unit builds: the interpreter's (into dirs.sysroot with the session's
+    /// toolchain) or the side modules' (into dirs.side_sysroot with theirs); folders under dirs.libs.</summary>
+    private sealed record Flavour(string IdPrefix, string Title, string Folder, ResolvedToolchain Toolchain, string Sysroot);
+
+    private static BuildUnit Unit(BuildSession session, ComponentRecipe lib, bool optional, IReadOnlyList<string> alsoNeeds) =>
+        Unit(session, lib, optional, alsoNeeds, new Flavour(Id(""), "libraries: ", "", session.Toolchain, session.Dirs.Sysroot));
 
     /// <summary>A library built again for side modules: with wasipy.yaml's side_modules compilers (position-independent
     /// code, which a side module must be made of) into dirs.side_sysroot, where a `link: dynamic` build's packages
     /// find their libraries; its needs are the side builds of the libraries it names.</summary>
-    public static BuildUnit PlanSide(BuildSession session, SideModuleTools tools, ComponentRecipe lib, bool optional)
+    public static BuildUnit PlanSide(BuildSession session, SideModuleTools tools, ComponentRecipe lib, bool optional) =>
+        Unit(session, lib, optional, [], new Flavour(SideId(""), "side-module libraries: ", "side", tools.Toolchain, session.Dirs.SideSysroot));
+
+    private static BuildUnit Unit(BuildSession session, ComponentRecipe lib, bool optional, IReadOnlyList<string> alsoNeeds, Flavour flavour)
     {
         var dirs = session.Dirs;
-        var sourceDir = Path.Combine(dirs.Libs, "side-src", lib.Name);
-        var model = TemplateModel.ForLibrary(session, Lib(lib, dirs.SideSysroot, sourceDir), tools.Toolchain, dirs.SideSysroot);
+        var side = flavour.Folder.Length > 0;
+        var sourceDir = Path.Combine(dirs.Libs, side ? flavour.Folder + "-src" : "src", lib.Name);
         return ComponentPlanner.Plan(lib, new ComponentPlace
         {
-            IdPrefix = SideId(""),
-            TitlePrefix = "side-module libraries: ",
+            IdPrefix = flavour.IdPrefix,
+            TitlePrefix = flavour.Title,
             SourceDir = sourceDir,
-            StampDir = Path.Combine(dirs.Libs, ".wasipy", "side-libs"),
-            LogPath = Path.Combine(dirs.Libs, "logs", "side", lib.Name + ".log"),
+            StampDir = Path.Combine(dirs.Libs, ".wasipy", side ? flavour.Folder + "-libs" : "libs"),
+            LogPath = Path.Combine(dirs.Libs, "logs", flavour.Folder, lib.Name + ".log"),
             LockDir = dirs.Libs,
-            Model = model,
-            Prelude = tools.Toolchain.Ensure.Length > 0 ? [tools.Toolchain.Ensure] : [],
-            Fingerprint = [$"{tools.Toolchain.Cc} --version"],
+            Model = TemplateModel.ForLibrary(session, Lib(lib, flavour.Sysroot, sourceDir), flavour.Toolchain, flavour.Sysroot),
+            Needs = alsoNeeds,
+            // The interpreter's toolchain is ensured by its own step; the side modules' by the first unit that needs it.
+            Prelude = side && flavour.Toolchain.Ensure.Length > 0 ? [flavour.Toolchain.Ensure] : [],
+            Fingerprint = [$"{flavour.Toolchain.Cc} --version"],
         }, optional);
     }
 

@@ -182,17 +182,19 @@ public sealed class PackagesAction : IExpandingAction
     /// as a wheel holds regular files only and a link is never followed out of its tree.</summary>
     private static IEnumerable<(string Entry, string File)> WheelFiles(string folder, string package)
     {
-        var found = new List<(string, string)>();
-        void Walk(string path, string entry)
+        var top = Path.GetFileName(folder);
+        WasipyException Link(string path) => new($"{package}: {path} is a link; a wheel holds regular files only: make it a file in the package's recipe");
+        switch (FileKinds.Of(folder))
         {
-            if (new FileInfo(path).LinkTarget is not null)
-                throw new WasipyException($"{package}: {path} is a link; a wheel holds regular files only: make it a file in the package's recipe");
-            if (File.Exists(path)) found.Add((entry, path));
-            else if (Path.GetFileName(path) != "__pycache__")
-                foreach (var child in Directory.EnumerateFileSystemEntries(path).Order(StringComparer.Ordinal))
-                    Walk(child, entry + "/" + Path.GetFileName(child));
+            case FileKind.SymbolicLink: throw Link(folder);
+            case FileKind.File: return [(top, folder)];
         }
-        Walk(folder, Path.GetFileName(folder));
+        var found = new List<(string, string)>();
+        foreach (var entry in SafeTree.Walk(folder, skip: r => Path.GetFileName(r) == "__pycache__"))
+        {
+            if (entry.Kind == FileKind.SymbolicLink) throw Link(entry.FullPath);
+            if (entry.Kind == FileKind.File) found.Add(($"{top}/{entry.Relative}", entry.FullPath));
+        }
         return found;
     }
 
