@@ -38,11 +38,21 @@ public sealed class SideModules(Engine engine, string mainWasmPath, string? modu
     public void Define(Linker linker, Store store)
     {
         _store = store;
-        linker.DefineFunction(ImportModule, "open", (int path, int pathLength, int bytes, int size, int error, int errorSize) =>
-            Guarded(error, errorSize, () => ReadString(path, pathLength), what => Open(what, bytes, size)));
-        linker.DefineFunction(ImportModule, "sym", (int handle, int name, int nameLength, int error, int errorSize) =>
-            Guarded(error, errorSize, () => ReadString(name, nameLength), symbol => Symbol(handle, symbol)));
+        // Untyped callbacks: the typed overloads build their converters by reflection, which the NativeAOT exec
+        // launcher (it compiles this file) cannot do.
+        linker.DefineFunction(ImportModule, "open", (caller, a, results) =>
+        {
+            int path = a[0].AsInt32(), pathLength = a[1].AsInt32(), bytes = a[2].AsInt32(), size = a[3].AsInt32();
+            results[0] = Guarded(a[4].AsInt32(), a[5].AsInt32(), () => ReadString(path, pathLength), what => Open(what, bytes, size));
+        }, Ints(6), Ints(1));
+        linker.DefineFunction(ImportModule, "sym", (caller, a, results) =>
+        {
+            int handle = a[0].AsInt32(), name = a[1].AsInt32(), nameLength = a[2].AsInt32();
+            results[0] = Guarded(a[3].AsInt32(), a[4].AsInt32(), () => ReadString(name, nameLength), symbol => Symbol(handle, symbol));
+        }, Ints(5), Ints(1));
     }
+
+    private static ValueKind[] Ints(int count) => Enumerable.Repeat(ValueKind.Int32, count).ToArray();
 
     private Store? _store;
 
@@ -90,8 +100,8 @@ public sealed class SideModules(Engine engine, string mainWasmPath, string? modu
         {
             var align = 1 << (int)info.MemoryAlign;
             var length = (int)((info.MemorySize + align - 1) & ~(uint)(align - 1));
-            var alloc = main.GetFunction<int, int, int>("aligned_alloc") ?? throw new DylinkException("python.wasm exports no aligned_alloc");
-            memoryBase = alloc(Math.Max(align, 8), length);
+            var alloc = main.GetFunction("aligned_alloc") ?? throw new DylinkException("python.wasm exports no aligned_alloc");
+            memoryBase = alloc.Invoke(Math.Max(align, 8), length) is int at ? at : 0;   // untyped: see Define
             if (memoryBase == 0) throw new DylinkException($"no memory for its {info.MemorySize} bytes of data");
             memory.GetSpan(memoryBase, length).Clear();
         }
