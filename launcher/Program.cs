@@ -13,8 +13,16 @@ var state = Environment.GetEnvironmentVariable(Fallback.Variable);
 if (!LauncherFreshness.IsFresh(launcherDir))
     return Fallback.ToEngine(script, args, state == "fresh" ? "off" : "stale");   // "fresh": just published, and still not: the engine runs
 if (ExecLine.Parse(args) is not { } line) return Fallback.ToEngine(script, args, "off");
-// Loading Wasmtime (a 30 MB library) takes as long as finding python.wasm: both at once, on the two threads.
-var starting = Task.Run(() => new WasiCommandHost(timeLimits: false));
+// Loading Wasmtime (a 30 MB library) takes as long as finding python.wasm: both at once, on the two threads (a
+// thread of its own: the thread pool would start two).
+WasiCommandHost? started = null;
+Exception? startFailure = null;
+var starting = new Thread(() =>
+{
+    try { started = new WasiCommandHost(timeLimits: false); }
+    catch (Exception e) { startFailure = e; }
+}) { Name = "wasmtime-start" };
+starting.Start();
 if (Locate(line.Request) is not { } target) return Fallback.ToEngine(script, args, "off");
 
 try
@@ -29,10 +37,13 @@ try
     // Ctrl-C and SIGTERM end the run with 130 and 143, as they end the engine's.
     using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => Environment.Exit(130));
     using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Environment.Exit(143));
-    if (!starting.Wait(TimeSpan.FromMinutes(2))) throw new WasipyException("Wasmtime did not start within 2 minutes; is the machine overloaded? Try again");
-    using var host = starting.Result;
+    if (!starting.Join(TimeSpan.FromMinutes(2))) throw new WasipyException("Wasmtime did not start within 2 minutes; is the machine overloaded? Try again");
+    if (startFailure is not null) throw startFailure;
+    using var host = started!;
     var setup = DateTime.UtcNow - ProcessClock.Entered;
-    var result = host.Run(target.Python.Command(line.PythonArgs, inheritStdio: true, timeout: TimeSpan.FromHours(24), context: context), target.ModuleCacheDir);
+    // On this, the process's first thread, when its stack is as large as the guest thread the engine would start.
+    var result = host.Run(target.Python.Command(line.PythonArgs, inheritStdio: true, timeout: TimeSpan.FromHours(24), context: context), target.ModuleCacheDir,
+        onCallingThread: MainThreadStack.IsAtLeast(WasiCommandHost.GuestThreadStack / 2));
     if (result.Trap is not null) Console.Error.WriteLine($"wasipy: python.wasm trapped: {result.Trap}");
     if (line.Timing)
         foreach (var text in new ExecTiming("launcher", ProcessClock.ProcessStart, setup, result).Lines()) Console.Error.WriteLine(text);

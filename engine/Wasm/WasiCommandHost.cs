@@ -31,10 +31,13 @@ public sealed class WasiCommandHost : IDisposable
     /// <summary>The cache file flavour of this host's compiled code.</summary>
     public string Flavour => _timeLimits ? "" : "-unlimited";
 
-    /// <summary>Runs <paramref name="run"/> on a guest thread, its module compiled or taken from
-    /// <paramref name="moduleCacheDir"/>; a failure that is not the guest's own is a WasipyException.</summary>
-    public WasiResult Run(WasiRun run, string? moduleCacheDir)
+    /// <summary>Runs <paramref name="run"/> on a guest thread (or, <paramref name="onCallingThread"/>, on the
+    /// calling thread, whose stack the caller knows to be large enough: starting a thread is a millisecond of a
+    /// 15 ms run), its module compiled or taken from <paramref name="moduleCacheDir"/>; a failure that is not the
+    /// guest's own is a WasipyException.</summary>
+    public WasiResult Run(WasiRun run, string? moduleCacheDir, bool onCallingThread = false)
     {
+        if (onCallingThread) return Translated(() => RunOnThisThread(run, moduleCacheDir), run);
         WasiResult? result = null;
         Exception? failure = null;
         var thread = new Thread(() =>
@@ -44,8 +47,13 @@ public sealed class WasiCommandHost : IDisposable
         }, GuestThreadStack) { Name = "wasm-guest" };
         thread.Start();
         thread.Join();
-        if (failure is not null) throw failure is WasipyException ? failure : new WasipyException($"running {run.WasmPath} failed: {failure.Message}", 1, failure);
-        return result!;
+        return failure is null ? result! : Translated(() => throw failure, run);
+    }
+
+    private static WasiResult Translated(Func<WasiResult> run, WasiRun what)
+    {
+        try { return run(); }
+        catch (Exception e) when (e is not WasipyException) { throw new WasipyException($"running {what.WasmPath} failed: {e.Message}", 1, e); }
     }
 
     private WasiResult RunOnThisThread(WasiRun run, string? moduleCacheDir)

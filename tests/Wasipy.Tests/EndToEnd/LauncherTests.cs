@@ -50,6 +50,9 @@ public class LauncherTests(CPythonBuilds builds, ITestOutputHelper output)
             foreach (var snapshot in new[] { false, true })
                 for (var i = 0; i < 2; i++)
                     Assert.Equal(0, (await RawAsync(dir.Path, [.. snapshot ? new[] { "--snapshot" } : [], "--", "-c", "pass"], null, TimeSpan.FromMinutes(15))).ExitCode);
+            // ./wasipy falls back to the engine silently when the launcher cannot be published: say why here.
+            var failed = Path.Combine(RepoRoot.Path, ".cache", "launcher-failed.log");
+            Assert.False(File.Exists(failed), File.Exists(failed) ? $"the launcher could not be published:\n{File.ReadAllText(failed)}" : "");
             _ready = true;
         }
         finally { Ready.Release(); }
