@@ -11,6 +11,7 @@ public static partial class RecipeLoader
         var file = YamlFile.Read(path);
         var recipe = file.Deserialize<Recipe>(b => b
             .WithTypeMapping<IReadOnlyDictionary<string, IReadOnlyList<string>>, Dictionary<string, IReadOnlyList<string>>>()
+            .WithTypeMapping<IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyList<string>>>, Dictionary<string, IReadOnlyDictionary<string, IReadOnlyList<string>>>>()
             .WithTypeMapping<IReadOnlyDictionary<string, int>, Dictionary<string, int>>()
             .WithTypeMapping<IReadOnlyList<LibraryRef>, List<LibraryRef>>()
             .WithTypeMapping<IReadOnlyList<PackageRef>, List<PackageRef>>()) with { FilePath = path };
@@ -142,6 +143,8 @@ public static partial class RecipeLoader
         foreach (var (cause, tests) in recipe.Regrtest.NotRun)
             foreach (var test in tests.Where(t => recipe.Regrtest.Tests.Contains(t)))
                 throw file.Error($"regrtest.not_run: {test} is also in regrtest.tests, which always run; remove it from one of them", "regrtest", "not_run", cause);
+        foreach (var host in recipe.Regrtest.HostFailures.Keys.Where(h => !Wasm.WasiHosts.Names.Contains(h)))
+            throw file.Error($"regrtest.host_failures: '{host}' is not a host; use one of {string.Join(", ", Wasm.WasiHosts.Names)}", "regrtest", "host_failures", host);
         if (!RegrtestSpec.Runners.Contains(recipe.Regrtest.Runner))
             throw file.Error($"regrtest.runner '{recipe.Regrtest.Runner}' is not one of {string.Join(", ", RegrtestSpec.Runners)}", "regrtest", "runner");
         for (var i = 0; i < recipe.Stdlib.Prune.Count; i++)

@@ -49,7 +49,9 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
         Directory.CreateDirectory(logs);
         var timeout = TimeSpan.FromSeconds(request.TimeoutSeconds ?? recipe.TimeoutSeconds);
         // A cause from known_failures first; a test only in expected_failures is "expected (see the recipe)".
-        var expected = recipe.KnownFailures.SelectMany(kv => kv.Value.Select(t => (Test: t, Cause: kv.Key)))
+        var hostFailures = recipe.HostFailures.GetValueOrDefault(runtime) ?? new Dictionary<string, IReadOnlyList<string>>();
+        var expected = recipe.KnownFailures.Concat(hostFailures.Select(kv => KeyValuePair.Create($"{kv.Key} ({runtime} only)", kv.Value)))
+            .SelectMany(kv => kv.Value.Select(t => (Test: t, Cause: kv.Key)))
             .Concat(recipe.ExpectedFailures.Select(t => (Test: t, Cause: "expected (see the recipe's comment)")))
             .GroupBy(e => e.Test).ToDictionary(g => g.Key, g => g.First().Cause);
 

@@ -1,0 +1,57 @@
+using Wasipy.Pipeline;
+using Wasipy.Regrtest;
+using Wasipy.Tests.Support;
+using Wasipy.Wasm;
+
+namespace Wasipy.Tests.Wasm;
+
+/// <summary>A recipe's regrtest.host_failures: a module that fails on one host only, for that host's defect, is an
+/// expected failure there (with the cause and the host named) and an ordinary failure on the other host. A WASI
+/// program that exits with 1 stands in for every failing test module.</summary>
+public class RegrtestHostFailureTests
+{
+    private const string Fails = """
+        (module
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "_start") (call $exit (i32.const 1))))
+        """;
+
+    [Fact]
+    public void A_failure_of_one_host_is_expected_on_that_host_only()
+    {
+        using var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project("  - name: nothing\n    run: [\"true\"]") +
+            "\nregrtest:\n  wasm: \"{{ dirs.build }}/fails.wasm\"\n  map: [\"{{ dirs.build }}\"]\n");
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe + """
+
+            regrtest:
+              host_failures:
+                node:
+                  "uvwasi does not report O_NONBLOCK back": [test_os]
+            """);
+        dir.File("build/3.11/src/Lib/test/test_os.py", "");
+        File.WriteAllBytes(dir.Combine("build", "3.11", "fails.wasm"), Wasmtime.Module.ConvertText(Fails));
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot.Path, "hosts", "node"), "*.mjs"))
+            dir.File($"hosts/node/{Path.GetFileName(file)}", File.ReadAllText(file));   // the Node host, as the project has it
+        var session = BuildSession.Open(new BuildOptions { RecipePath = recipe });
+
+        var onWasmtime = new RegrtestRunner(session, new StringWriter(), WasiHosts.Wasmtime).Run(new RegrtestRequest([], All: true, Jobs: 1, TimeoutSeconds: 60)).Single();
+        var onNode = new RegrtestRunner(session, new StringWriter(), WasiHosts.Node).Run(new RegrtestRequest([], All: true, Jobs: 1, TimeoutSeconds: 60)).Single();
+
+        Assert.Equal(TestStatus.Failed, onWasmtime.Status);
+        Assert.Equal(TestStatus.ExpectedFailure, onNode.Status);
+        Assert.Contains("\"uvwasi does not report O_NONBLOCK back (node only)\"", File.ReadAllText(dir.Combine("results", "3.11.2-node.json")));
+    }
+
+    [Fact]
+    public void A_host_that_does_not_exist_is_an_error_at_its_line()
+    {
+        using var dir = new TempDir();
+        dir.File("wasipy.yaml", Samples.Project("  - name: nothing\n    run: [\"true\"]"));
+        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe + "\nregrtest:\n  host_failures:\n    deno:\n      \"a cause\": [test_os]\n");
+        var e = Assert.ThrowsAny<Wasipy.Errors.WasipyException>(() => BuildSession.Open(new BuildOptions { RecipePath = recipe }));
+        Assert.Contains("3.11.yaml(", e.Message);
+        Assert.Contains("'deno' is not a host; use one of wasmtime, node", e.Message);
+    }
+}
