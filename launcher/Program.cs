@@ -21,7 +21,7 @@ var starting = new Thread(() =>
 {
     try { started = new WasiCommandHost(timeLimits: false); }
     catch (Exception e) { startFailure = e; }
-}) { Name = "wasmtime-start" };
+}) { Name = "wasmtime-start", IsBackground = true };   // as the pool's threads were: never holds the process up
 starting.Start();
 if (Locate(line.Request) is not { } target) return Fallback.ToEngine(script, args, "off");
 
@@ -41,7 +41,8 @@ try
     if (startFailure is not null) throw startFailure;
     using var host = started!;
     var setup = DateTime.UtcNow - ProcessClock.Entered;
-    // On this, the process's first thread, when its stack is as large as the guest thread the engine would start.
+    // On this, the process's first thread, when its stack limit is at least 8 MiB (half the guest thread the engine
+    // would start; Wasmtime gives wasm at most 2 MiB of it).
     var result = host.Run(target.Python.Command(line.PythonArgs, inheritStdio: true, timeout: TimeSpan.FromHours(24), context: context), target.ModuleCacheDir,
         onCallingThread: MainThreadStack.IsAtLeast(WasiCommandHost.GuestThreadStack / 2));
     if (result.Trap is not null) Console.Error.WriteLine($"wasipy: python.wasm trapped: {result.Trap}");

@@ -37,7 +37,11 @@ public sealed class WasiCommandHost : IDisposable
     /// guest's own is a WasipyException.</summary>
     public WasiResult Run(WasiRun run, string? moduleCacheDir, bool onCallingThread = false)
     {
-        if (onCallingThread) return Translated(() => RunOnThisThread(run, moduleCacheDir), run);
+        if (onCallingThread)
+        {
+            try { return RunOnThisThread(run, moduleCacheDir); }
+            catch (Exception e) when (e is not WasipyException) { throw Failed(e, run); }
+        }
         WasiResult? result = null;
         Exception? failure = null;
         var thread = new Thread(() =>
@@ -47,14 +51,11 @@ public sealed class WasiCommandHost : IDisposable
         }, GuestThreadStack) { Name = "wasm-guest" };
         thread.Start();
         thread.Join();
-        return failure is null ? result! : Translated(() => throw failure, run);
+        if (failure is not null) throw failure is WasipyException ? failure : Failed(failure, run);
+        return result!;
     }
 
-    private static WasiResult Translated(Func<WasiResult> run, WasiRun what)
-    {
-        try { return run(); }
-        catch (Exception e) when (e is not WasipyException) { throw new WasipyException($"running {what.WasmPath} failed: {e.Message}", 1, e); }
-    }
+    private static WasipyException Failed(Exception e, WasiRun run) => new($"running {run.WasmPath} failed: {e.Message}", 1, e);
 
     private WasiResult RunOnThisThread(WasiRun run, string? moduleCacheDir)
     {

@@ -80,6 +80,22 @@ public class RecipeLoaderTests
     }
 
     [Fact]
+    public void A_regrtest_time_limit_below_one_second_is_an_error_at_its_line()
+    {
+        var e = LoadFails(Samples.Recipe + "\nregrtest:\n  timeouts:\n    test_slow: 0\n");
+        Assert.Contains("3.11.yaml(", e.Message);
+        Assert.Contains("test_slow's time limit is 0", e.Message);
+    }
+
+    [Fact]
+    public void A_regrtest_host_failure_of_a_host_that_does_not_exist_is_an_error_at_its_line()
+    {
+        var e = LoadFails(Samples.Recipe + "\nregrtest:\n  host_failures:\n    deno:\n      \"a cause\": [test_os]\n");
+        Assert.Contains("3.11.yaml(", e.Message);
+        Assert.Contains("'deno' is not a host; use one of wasmtime, node", e.Message);
+    }
+
+    [Fact]
     public void An_unknown_regrtest_runner_is_refused_with_the_choices()
     {
         var e = LoadFails(Samples.Recipe + "\nregrtest:\n  runner: pytest\n");

@@ -43,15 +43,4 @@ public class RegrtestHostFailureTests
         Assert.Equal(TestStatus.ExpectedFailure, onNode.Status);
         Assert.Contains("\"uvwasi does not report O_NONBLOCK back (node only)\"", File.ReadAllText(dir.Combine("results", "3.11.2-node.json")));
     }
-
-    [Fact]
-    public void A_host_that_does_not_exist_is_an_error_at_its_line()
-    {
-        using var dir = new TempDir();
-        dir.File("wasipy.yaml", Samples.Project("  - name: nothing\n    run: [\"true\"]"));
-        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe + "\nregrtest:\n  host_failures:\n    deno:\n      \"a cause\": [test_os]\n");
-        var e = Assert.ThrowsAny<Wasipy.Errors.WasipyException>(() => BuildSession.Open(new BuildOptions { RecipePath = recipe }));
-        Assert.Contains("3.11.yaml(", e.Message);
-        Assert.Contains("'deno' is not a host; use one of wasmtime, node", e.Message);
-    }
 }
