@@ -149,6 +149,8 @@ public sealed record RegrtestConfig
     public required string Wasm { get; init; }
     /// <summary>Host folders mapped into the guest at the same paths (templates): the source and the build tree.</summary>
     public IReadOnlyList<string> Map { get; init; } = [];
+    /// <summary>Shell commands (templates) run in the build folder before the tests start, each in its time limit.</summary>
+    public IReadOnlyList<string> Prepare { get; init; } = [];
 }
 
 /// <summary>The host pip that resolves requirements for the target CPython, and pip's own index options.</summary>

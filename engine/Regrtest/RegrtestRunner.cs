@@ -47,6 +47,7 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
         var maps = config.Map.Select((m, i) => Render(m, $"map[{i}]")).ToList();
         var logs = Path.Combine(session.Dirs.Logs, "regrtest");
         Directory.CreateDirectory(logs);
+        Prepare(config, logs);
         var timeout = TimeSpan.FromSeconds(request.TimeoutSeconds ?? recipe.TimeoutSeconds);
         // A cause from known_failures first; a test only in expected_failures is "expected (see the recipe)".
         var hostFailures = recipe.HostFailures.GetValueOrDefault(runtime) ?? new Dictionary<string, IReadOnlyList<string>>();
@@ -118,6 +119,30 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
         if (request.All) WriteResults(sorted, timeout, request.Jobs);
         return sorted;
     }
+
+    /// <summary>wasipy.yaml's regrtest.prepare commands, in the build folder, in order; one that fails or outlasts
+    /// <see cref="PrepareTimeLimit"/> stops the run (exit 1) with its log.</summary>
+    private void Prepare(Project.RegrtestConfig config, string logs)
+    {
+        if (config.Prepare.Count == 0) return;
+        var path = Path.Combine(logs, "prepare.log");
+        using var log = new Processes.StepLog(path);
+        for (var i = 0; i < config.Prepare.Count; i++)
+        {
+            var command = TemplateRenderer.Render(config.Prepare[i], session.Model, Quoting.Shell, $"{session.Config.FilePath}: regrtest.prepare[{i}]");
+            using var limit = new CancellationTokenSource(PrepareTimeLimit);
+            int exit;
+            try { exit = Processes.ShellRunner.RunAsync(command, session.Dirs.Build, session.Environment, log, limit.Token).GetAwaiter().GetResult(); }
+            catch (OperationCanceledException) when (limit.IsCancellationRequested)
+            {
+                throw new WasipyException($"regrtest.prepare[{i}] did not finish within {PrepareTimeLimit.TotalMinutes:0} minutes; see {path}", 1);
+            }
+            if (exit != 0)
+                throw new WasipyException($"regrtest.prepare[{i}] (before the tests) exited with code {exit}; see {path}", 1);
+        }
+    }
+
+    internal static readonly TimeSpan PrepareTimeLimit = TimeSpan.FromMinutes(10);
 
     /// <summary>Every test module of the source's Lib/test: test_*.py files and test_* packages.</summary>
     private IReadOnlyList<string> Discover()
