@@ -7,7 +7,8 @@
 #
 # The native baseline (never an unoptimised interpreter: the pyenv python3 here is one, and flatters every ratio):
 #   3.11  Debian's /usr/bin/python3.11 (3.11.2, built by Debian with PGO and LTO)
-#   other NATIVE_PYTHON=/path/to/an/optimised/python of the same X.Y (the script refuses to run without one)
+#   other the recipe's own source built here with --enable-optimizations --with-lto by bench/native.sh (once, cached)
+#   or NATIVE_PYTHON=/path/to/an/optimised/python of the same X.Y
 #
 # A/B of a build option (a lever): VERSUS=OTHER_CHECKOUT [VERSUS_OPTIONS="--toolchain debian-llvm19"] bench/cpu.sh
 # builds RECIPE there with those options too (its own build folder) and interleaves its runs in the same rounds:
@@ -33,8 +34,7 @@ wasm() { dotnet "$dll" exec "$recipe" "$@"; }
 version=$(wasm -- -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 native=${NATIVE_PYTHON:-}
 if [ -z "$native" ]; then
-  [ "$version" = 3.11 ] || { echo "bench/cpu.sh: no optimised native CPython $version known: set NATIVE_PYTHON" >&2; exit 2; }
-  native=/usr/bin/python3.11
+  if [ "$version" = 3.11 ]; then native=/usr/bin/python3.11; else native=$("$root/bench/native.sh" "$recipe"); fi
 fi
 [ -x "$native" ] || { echo "bench/cpu.sh: $native is missing (Debian: apt-get install python3.11)" >&2; exit 2; }
 [ "$("$native" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" = "$version" ] \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start-up of `python -c pass`, side by side in one run: `./wasipy exec` as a user types it (the launcher, and the
 # engine with WASIPY_LAUNCHER=off), normal packed python.wasm and snapshot (--snapshot), against an optimised native
-# CPython (Debian's /usr/bin/python3; NATIVE_PYTHON otherwise), rounds interleaved, medians and paired ratios; the
+# CPython of the same version (below; NATIVE_PYTHON otherwise), rounds interleaved, medians and paired ratios; the
 # parts each run reports with --timing; then Node's node:wasi. Builds both first (cached when built).
 #   bench/startup.sh [RECIPE] [RUNS]     (default recipes/3.13.yaml, 20 runs)
 set -euo pipefail
@@ -9,9 +9,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 recipe=${1:-recipes/3.13.yaml}
 runs=${2:-20}
-native=${NATIVE_PYTHON:-/usr/bin/python3}
-[ -x "$native" ] || { echo "bench/startup.sh: $native not found; set NATIVE_PYTHON to an optimised native python" >&2; exit 2; }
 ./wasipy run "$recipe" >/dev/null
+# The native baseline is an optimised build of the same X.Y: Debian's python3.11 (PGO + LTO) for 3.11, else the
+# recipe's own source built with --enable-optimizations --with-lto by bench/native.sh (once, cached).
+version=$(sed -n 's/^version: *\([0-9]*\.[0-9]*\).*/\1/p' "$recipe" | head -n 1)
+if [ -n "${NATIVE_PYTHON:-}" ]; then native=$NATIVE_PYTHON
+elif [ "$version" = 3.11 ]; then native=/usr/bin/python3.11
+else native=$("$root/bench/native.sh" "$recipe"); fi
+[ -x "$native" ] || { echo "bench/startup.sh: $native not found; set NATIVE_PYTHON to an optimised native python $version" >&2; exit 2; }
 ./wasipy run "$recipe" --snapshot >/dev/null
 build=$(./wasipy run "$recipe" | sed -n 's/.*, in \(.*\)$/\1/p' | head -n 1)
 normal="$build/dist/packed/bin/$(ls "$build/dist/packed/bin")"
