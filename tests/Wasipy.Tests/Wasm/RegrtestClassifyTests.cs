@@ -11,6 +11,7 @@ public class RegrtestClassifyTests
     [InlineData(2, "test_os failed (2 errors)\n\n== Tests result: FAILURE ==\n", TestStatus.Failed)]
     [InlineData(1, "== Tests result: SUCCESS ==\n", TestStatus.Failed)]
     [InlineData(4, "test_curses skipped -- Use of the 'curses' resource not enabled\n\n== Tests result: NO TESTS RAN ==\n", TestStatus.Skipped)]
+    [InlineData(0, "0:00:00 [1/1] test_empty\n\n== Tests result: NO TEST RUN ==\n", TestStatus.Skipped)]   // 3.9: no test in the module, exit 0
     public void Regrtest_output_and_exit_code_give_the_status(int exitCode, string stdout, TestStatus expected)
     {
         Assert.Equal(expected, RegrtestRunner.Classify(new WasiResult(exitCode, stdout, "", null)));
