@@ -5,10 +5,8 @@
 # whose value differs from native's fails the run. Prints the compile flags of every build it compared.
 #   bench/cpu.sh [RECIPE] [ROUNDS] [-- wasipy run options]     (default recipes/3.11.yaml, 5 rounds)
 #
-# The native baseline (never an unoptimised interpreter: the pyenv python3 here is one, and flatters every ratio):
-#   3.11  Debian's /usr/bin/python3.11 (3.11.2, built by Debian with PGO and LTO)
-#   other the recipe's own source built here with --enable-optimizations --with-lto by bench/native.sh (once, cached)
-#   or NATIVE_PYTHON=/path/to/an/optimised/python of the same X.Y
+# The native baseline: bench/native.sh's (Debian's PGO+LTO python3.11 for 3.11, else the recipe's own source built here
+# with --enable-optimizations --with-lto, once, cached; or NATIVE_PYTHON=/path/to/an/optimised/python of the same X.Y).
 #
 # A/B of a build option (a lever): VERSUS=OTHER_CHECKOUT [VERSUS_OPTIONS="--toolchain debian-llvm19"] bench/cpu.sh
 # builds RECIPE there with those options too (its own build folder) and interleaves its runs in the same rounds:
@@ -32,10 +30,7 @@ fi
 wasm_b() { local limit=$1; shift; (cd "$versus" && timeout "$limit" dotnet "$versus/.cache/engine/wasipy.dll" exec "$recipe" "${versus_options[@]}" "$@"); }
 wasm() { dotnet "$dll" exec "$recipe" "$@"; }
 version=$(wasm -- -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-native=${NATIVE_PYTHON:-}
-if [ -z "$native" ]; then
-  if [ "$version" = 3.11 ]; then native=/usr/bin/python3.11; else native=$("$root/bench/native.sh" "$recipe"); fi
-fi
+native=$("$root/bench/native.sh" "$recipe")
 [ -x "$native" ] || { echo "bench/cpu.sh: $native is missing (Debian: apt-get install python3.11)" >&2; exit 2; }
 [ "$("$native" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" = "$version" ] \
   || { echo "bench/cpu.sh: $native is not CPython $version" >&2; exit 2; }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The optimised native CPython the benchmarks compare against, for a recipe whose version Debian has no python3 for:
-# the recipe's own source archive (the one wasipy downloaded and checked), built for this machine with
-# `--enable-optimizations --with-lto` (PGO + LTO, CPython's own training task), once, and cached. Prints the path of
-# its interpreter, nothing else on stdout.
+# The optimised native CPython the benchmarks compare against (never an unoptimised interpreter: the pyenv python3
+# here is one, and flatters every ratio), for RECIPE's version; prints its path, nothing else on stdout:
+#   NATIVE_PYTHON, when set;
+#   3.11: Debian's /usr/bin/python3.11 (3.11.2, built by Debian with PGO and LTO);
+#   other: the recipe's own source archive (the one wasipy downloaded and checked), built for this machine with
+#          `--enable-optimizations --with-lto` (PGO + LTO, CPython's own training task), once, and cached.
 #   bench/native.sh [RECIPE]     (default recipes/3.13.yaml)
 # Cache: ${WASIPY_NATIVE_CACHE:-~/.cache/wasipy/native}/<version>-<sha256 prefix>-pgo-lto/ (a build that fails or is
 # cut short leaves nothing there). Time limit: NATIVE_TIMEOUT seconds for the whole build (default 3600).
@@ -14,6 +16,8 @@ recipe=${1:-recipes/3.13.yaml}
 field() { sed -n "s/^$1: *\([^ #]*\).*/\1/p" "$recipe" | head -n 1; }
 source_field() { sed -n "/^source:/,/^[a-z]/s/^  $1: *\([^ #]*\).*/\1/p" "$recipe" | head -n 1; }
 version=$(field version)
+if [ -n "${NATIVE_PYTHON:-}" ]; then echo "$NATIVE_PYTHON"; exit 0; fi
+case $version in 3.11|3.11.*) echo /usr/bin/python3.11; exit 0 ;; esac
 sha=$(source_field sha256)
 file=$(source_field file_name)
 [ -n "$version" ] && [ -n "$sha" ] && [ -n "$file" ] \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What V8's WebAssembly tiering flags do to python.wasm under Node's node:wasi: the CPU workloads of bench/cpu.sh
-# (geometric mean of their ratios to an optimised native CPython of the same version, as bench/cpu.sh picks it) and
+# (geometric mean of their ratios to an optimised native CPython of the same version, as bench/native.sh picks it) and
 # the wall time of `-c pass`, for each set of flags, rounds interleaved in one run.
 #   bench/node-flags.sh [RECIPE] [ROUNDS] [FLAGS...]   (default recipes/3.11.yaml, 3 rounds,
 #                                                       flags: V8's default, --no-wasm-dynamic-tiering, --no-liftoff)
@@ -16,10 +16,7 @@ sets=("$@")
 [ ${#sets[@]} -gt 0 ] || sets=("" "--no-wasm-dynamic-tiering" "--no-liftoff")
 build=$(./wasipy run "$recipe" | sed -n 's/.*, in \(.*\)$/\1/p' | head -n 1)
 wasm="$build/dist/packed/bin/$(ls "$build/dist/packed/bin")"
-version=$(sed -n 's/^version: *\([0-9]*\.[0-9]*\).*/\1/p' "$recipe" | head -n 1)
-if [ -n "${NATIVE_PYTHON:-}" ]; then native=$NATIVE_PYTHON
-elif [ "$version" = 3.11 ]; then native=/usr/bin/python3.11
-else native=$("$root/bench/native.sh" "$recipe"); fi
+native=$("$root/bench/native.sh" "$recipe")
 script=$(cat "$root/bench/cpu_workloads.py")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -10,13 +10,9 @@ cd "$root"
 recipe=${1:-recipes/3.13.yaml}
 runs=${2:-20}
 ./wasipy run "$recipe" >/dev/null
-# The native baseline is an optimised build of the same X.Y: Debian's python3.11 (PGO + LTO) for 3.11, else the
-# recipe's own source built with --enable-optimizations --with-lto by bench/native.sh (once, cached).
-version=$(sed -n 's/^version: *\([0-9]*\.[0-9]*\).*/\1/p' "$recipe" | head -n 1)
-if [ -n "${NATIVE_PYTHON:-}" ]; then native=$NATIVE_PYTHON
-elif [ "$version" = 3.11 ]; then native=/usr/bin/python3.11
-else native=$("$root/bench/native.sh" "$recipe"); fi
-[ -x "$native" ] || { echo "bench/startup.sh: $native not found; set NATIVE_PYTHON to an optimised native python $version" >&2; exit 2; }
+# The native baseline, an optimised build of the same X.Y (bench/native.sh: Debian's python3.11 for 3.11, else built).
+native=$("$root/bench/native.sh" "$recipe")
+[ -x "$native" ] || { echo "bench/startup.sh: $native not found; set NATIVE_PYTHON to an optimised native python of $recipe's version" >&2; exit 2; }
 ./wasipy run "$recipe" --snapshot >/dev/null
 build=$(./wasipy run "$recipe" | sed -n 's/.*, in \(.*\)$/\1/p' | head -n 1)
 normal="$build/dist/packed/bin/$(ls "$build/dist/packed/bin")"

@@ -35,6 +35,7 @@ if [ -f Modules/Setup.stdlib ]; then
   [ -s "$out/modules.txt" ] || { echo "Modules/Setup.stdlib names no test modules to build (was it configured with --disable-test-modules?)" >&2; exit 1; }
   cflags=$(mk PY_BUILTIN_MODULE_CFLAGS)
   module_cflags() { mk "MODULE_$(echo "$1" | tr a-z A-Z)_CFLAGS"; }
+  module_ldflags() { mk "MODULE_$(echo "$1" | tr a-z A-Z)_LDFLAGS"; }
 else
   # Before 3.11, setup.py builds the test modules as shared libraries (detect_test_extensions; 3.9's list, with its
   # flags, less the two that must be files of their own): the same sources and flags, built in here.
@@ -42,6 +43,7 @@ else
     "_xxtestfuzz _xxtestfuzz/_xxtestfuzz.c _xxtestfuzz/fuzzer.c" "xxlimited xxlimited.c" > "$out/modules.txt"
   cflags=$(mk PY_STDMODULE_CFLAGS)
   module_cflags() { case $1 in _testinternalcapi) echo -DPy_BUILD_CORE_MODULE ;; xxlimited) echo -DPy_LIMITED_API=0x03050000 ;; esac; }
+  module_ldflags() { :; }
   sysconfigdata=
 fi
 
@@ -54,14 +56,13 @@ cc=$(mk CC)
   entries=
   while read -r name srcs; do
     grep -q "PyInit_$name(" Modules/config.c && continue      # already built in (3.11's xxsubtype)
-    upper=$(echo "$name" | tr a-z A-Z)
     for s in $srcs; do
       o=$out/${s%.c}.o
       mkdir -p "$(dirname "$o")"
       $cc $(module_cflags "$name") $cflags -c "../src/Modules/$s" -o "$o" >&2
       echo "$o" >> "$out/link.rsp"
     done
-    [ -z "$sysconfigdata" ] || mk "MODULE_${upper}_LDFLAGS" >> "$out/link.rsp"
+    module_ldflags "$name" >> "$out/link.rsp"
     echo "PyMODINIT_FUNC PyInit_$name(void);"
     entries="$entries    {\"$name\", PyInit_$name},\n"
     echo "$name" >> "$out/built.txt"

@@ -1,4 +1,3 @@
-using Wasipy.Pipeline;
 using Wasipy.Regrtest;
 using Wasipy.Tests.Support;
 using Wasipy.Wasm;
@@ -20,21 +19,16 @@ public class RegrtestHostFailureTests
     [Fact]
     public void A_failure_of_one_host_is_expected_on_that_host_only()
     {
-        using var dir = new TempDir();
-        dir.File("wasipy.yaml", Samples.Project("  - name: nothing\n    run: [\"true\"]") +
-            "\nregrtest:\n  wasm: \"{{ dirs.build }}/fails.wasm\"\n  map: [\"{{ dirs.build }}\"]\n");
-        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe + """
+        var (dir, session) = RegrtestProject.Create(Fails, ["test_os"], """
 
             regrtest:
               host_failures:
                 node:
                   "uvwasi does not report O_NONBLOCK back": [test_os]
             """);
-        dir.File("build/3.11/src/Lib/test/test_os.py", "");
-        File.WriteAllBytes(dir.Combine("build", "3.11", "fails.wasm"), Wasmtime.Module.ConvertText(Fails));
+        using var _ = dir;
         foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot.Path, "hosts", "node"), "*.mjs"))
             dir.File($"hosts/node/{Path.GetFileName(file)}", File.ReadAllText(file));   // the Node host, as the project has it
-        var session = BuildSession.Open(new BuildOptions { RecipePath = recipe });
 
         var onWasmtime = new RegrtestRunner(session, new StringWriter(), WasiHosts.Wasmtime).Run(new RegrtestRequest([], All: true, Jobs: 1, TimeoutSeconds: 60)).Single();
         var onNode = new RegrtestRunner(session, new StringWriter(), WasiHosts.Node).Run(new RegrtestRequest([], All: true, Jobs: 1, TimeoutSeconds: 60)).Single();

@@ -17,16 +17,8 @@ public class RegrtestPrepareTests
           (func (export "_start") (call $exit (i32.const 0))))
         """;
 
-    private static (TempDir Dir, BuildSession Session) Project(string prepare)
-    {
-        var dir = new TempDir();
-        dir.File("wasipy.yaml", Samples.Project("  - name: nothing\n    run: [\"true\"]") +
-            "\nregrtest:\n  wasm: \"{{ dirs.build }}/passes.wasm\"\n  map: [\"{{ dirs.build }}\"]\n  prepare:\n" + prepare);
-        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe);
-        dir.File("build/3.11/src/Lib/test/test_one.py", "");
-        File.WriteAllBytes(dir.Combine("build", "3.11", "passes.wasm"), Wasmtime.Module.ConvertText(Passes));
-        return (dir, BuildSession.Open(new BuildOptions { RecipePath = recipe }));
-    }
+    private static (TempDir Dir, BuildSession Session) Project(string prepare) =>
+        RegrtestProject.Create(Passes, ["test_one"], regrtestExtra: "  prepare:\n" + prepare);
 
     [Fact]
     public void The_prepare_commands_run_in_the_build_folder_before_the_tests()

@@ -16,10 +16,7 @@ public class RegrtestTimeLimitTests
 
     private static (BuildSession Session, TempDir Dir) Project()
     {
-        var dir = new TempDir();
-        dir.File("wasipy.yaml", Samples.Project("  - name: nothing\n    run: [\"true\"]") +
-            "\nregrtest:\n  wasm: \"{{ dirs.build }}/forever.wasm\"\n  map: [\"{{ dirs.build }}\"]\n");
-        var recipe = dir.File("recipes/3.11.yaml", Samples.Recipe + """
+        var (dir, session) = RegrtestProject.Create(Forever, ["test_plain", "test_slow", "test_waits"], """
 
             regrtest:
               timeouts:
@@ -27,10 +24,7 @@ public class RegrtestTimeLimitTests
               not_run:
                 "WASI has no signals: it waits for one until its time limit": [test_waits]
             """);
-        foreach (var test in new[] { "test_plain", "test_slow", "test_waits" })
-            dir.File($"build/3.11/src/Lib/test/{test}.py", "");
-        File.WriteAllBytes(dir.Combine("build", "3.11", "forever.wasm"), Wasmtime.Module.ConvertText(Forever));
-        return (BuildSession.Open(new BuildOptions { RecipePath = recipe }), dir);
+        return (session, dir);
     }
 
     [Fact]
