@@ -21,7 +21,7 @@ public sealed class ConfigException(string file, int line, int column, string pr
 
 /// <summary>A pipeline step failed: carries the step, the exit code and where its log is.</summary>
 public sealed class StepFailedException(string step, string problem, string logPath, int? processExitCode = null)
-    : WasipyException($"step '{step}' failed: {problem}. Full log: {logPath}")
+    : WasipyException($"step '{step}' failed: {problem.TrimEnd('.')}. Full log: {logPath}")
 {
     public string Step { get; } = step;
     public string LogPath { get; } = logPath;

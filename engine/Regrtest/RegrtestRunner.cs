@@ -45,7 +45,8 @@ public sealed partial class RegrtestRunner(Pipeline.BuildSession session, TextWr
         string Render(string t, string what) => Path.GetFullPath(TemplateRenderer.Render(t, session.Model, Quoting.None, $"{session.Config.FilePath}: regrtest.{what}"));
         var wasm = Render(config.Wasm, "wasm");
         var maps = config.Map.Select((m, i) => Render(m, $"map[{i}]")).ToList();
-        var logs = Path.Combine(session.Dirs.Logs, "regrtest");
+        // One folder per host, so that the suites of both hosts can run at once.
+        var logs = Path.Combine(session.Dirs.Logs, runtime == WasiHosts.Wasmtime ? "regrtest" : $"regrtest-{runtime}");
         Directory.CreateDirectory(logs);
         Prepare(config, logs);
         var timeout = TimeSpan.FromSeconds(request.TimeoutSeconds ?? recipe.TimeoutSeconds);

@@ -4,7 +4,9 @@
 // and one more Worker holds the one file table of the run (descriptors.mjs): a file opened in one thread is used in
 // another. The module must export malloc and free, which @emnapi/wasi-threads uses.
 //
-// The guest's main thread runs in a Worker too, and Node's main thread only supervises: the run ends for every thread
+// The guest's main thread runs in a Worker too. Node's main thread supervises and starts every guest thread's Worker
+// (a guest thread asks it with 'spawn-thread'; a Worker running wasm never turns its event loop, so no guest thread
+// can start Workers itself, and a thread started by a thread used to wait for ever). The run ends for every thread
 // at the first of main's _start returning (exit 0), proc_exit(n) in any thread (exit n), a trap in any thread
 // (message on stderr, exit 128), or the time limit (exit 128). Every thread writes a SharedArrayBuffer "outcome" cell
 // that the supervisor waits on (Atomics.waitAsync); process.exit() then terminates every Worker.
@@ -76,26 +78,23 @@ function serveFiles(cfg, memory, channel) {
   serveDescriptorTable(wasi.wasiImport, channel);
 }
 
-/** The guest main thread: instantiates the module on the run's shared memory and runs _start. */
-async function runGuestMain(cfg, outcome, memory, channel, running) {
+/** The guest main thread: instantiates the module on the run's shared memory and runs _start. Like every guest
+ * thread it asks the supervisor for new threads ('spawn-thread'): a Worker blocked in wasm never runs its event loop,
+ * so a thread spawned by a thread waited for ever when the guest main thread owned the Workers. */
+async function runGuestMain(cfg, outcome, module, memory, channel, running) {
   const { WASIThreads } = await library();
-  const module = await WebAssembly.compile(readFileSync(cfg.wasm));
   const wasi = makeWasi(cfg, memory, channel);
   if (outcome) {
     const procExit = wasi.wasiImport.proc_exit;
     wasi.wasiImport.proc_exit = function (code) { decide(outcome, code); parkForever(); return procExit.call(this, code); };
   }
-  const wasiThreads = new WASIThreads({
-    wasi,
-    onCreateWorker: () => new Worker(SELF, { workerData: { role: 'thread', cfg, outcome: outcome?.buffer, channel, running }, resourceLimits: STACK }),
-  });
+  const wasiThreads = new WASIThreads({ wasi, childThread: true, postMessage: msg => parentPort.postMessage(msg) });
   const instance = await WebAssembly.instantiate(module, {
     env: { memory },
     wasi_snapshot_preview1: wasi.wasiImport,
     ...wasiThreads.getImportObject(),
   });
   wasiThreads.setup(instance, module, memory);
-  await wasiThreads.preloadWorkers();
   let code;
   try {
     code = wasi.start(instance);
@@ -156,8 +155,20 @@ export async function runThreads(cfg, timeoutSeconds) {
   const running = new Int32Array(new SharedArrayBuffer(4 * RUNNING_SLOTS));
   const files = new Worker(SELF, { workerData: { role: 'files', cfg, memory, channel } });
   files.on('error', err => decide(outcome, 128, `file table: ${describe(err)}`));
-  const main = new Worker(SELF, { workerData: { role: 'main', cfg, outcome: outcome.buffer, memory, channel, running }, resourceLimits: STACK });
+  // The supervisor owns every guest thread's Worker: its event loop stays free to answer 'spawn-thread'.
+  const { WASIThreads } = await library();
+  const module = await WebAssembly.compile(readFileSync(cfg.wasm));
+  const spawner = new WASIThreads({
+    wasi: { wasiImport: {} },
+    onCreateWorker: () => new Worker(SELF, { workerData: { role: 'thread', cfg, outcome: outcome.buffer, channel, running }, resourceLimits: STACK }),
+  });
+  spawner.setup({ exports: {} }, module, memory);
+  const main = new Worker(SELF, { workerData: { role: 'main', cfg, outcome: outcome.buffer, module, memory, channel, running }, resourceLimits: STACK });
   main.on('error', err => decide(outcome, 128, `main thread: ${describe(err)}`));
+  main.on('message', data => {
+    const msg = data?.__emnapi__;
+    if (msg?.type === 'spawn-thread') spawner.threadSpawn(msg.payload.startArg, msg.payload.errorOrTid);
+  });
   if (timeoutSeconds > 0) {
     setTimeout(() => decide(outcome, 128, `timed out after ${timeoutSeconds}s; ${describeRunning(running)}`), timeoutSeconds * 1000).unref();
   }
@@ -167,7 +178,7 @@ export async function runThreads(cfg, timeoutSeconds) {
 
 if (!isMainThread && workerData?.role === 'main') {
   const outcome = new Int32Array(workerData.outcome);
-  const code = await runGuestMain(workerData.cfg, outcome, workerData.memory, workerData.channel, workerData.running);
+  const code = await runGuestMain(workerData.cfg, outcome, workerData.module, workerData.memory, workerData.channel, workerData.running);
   decide(outcome, code);            // _start returned (or proc_exit with returnOnExit): the run is over
 } else if (!isMainThread && workerData?.role === 'thread') {
   await runGuestThread(workerData.cfg, workerData.outcome ? new Int32Array(workerData.outcome) : null, workerData.channel,

@@ -58,6 +58,32 @@ public class ThreadsTests(CPythonBuilds builds, ITestOutputHelper output)
         }
     }
 
+    // A thread that starts a thread (concurrent.futures, test_capi's pending calls, any worker that spawns helpers).
+    private const string Nested = """
+        import threading
+        ran = []
+        def inner(): ran.append('inner')
+        def outer():
+            t = threading.Thread(target=inner); t.start(); t.join(30); ran.append('outer')
+        t = threading.Thread(target=outer); t.start(); t.join(30)
+        print(ran, t.is_alive())
+        """;
+
+    [FullTierFact]
+    public async Task A_thread_started_by_another_thread_runs_under_both_hosts()
+    {
+        var built = await BuildAsync();
+        foreach (var host in Hosts(built, builds))
+        {
+            // Under Node the guest main thread used to own every thread's Worker: blocked in wasm, it never answered
+            // a thread's request for a new one, and the run waited until its time limit.
+            var result = built.Python.Run(host, ["-c", Nested], timeout: TimeSpan.FromSeconds(60));
+            output.WriteLine($"{host.GetType().Name}: {result.Stdout}{result.Stderr}{result.Trap}");
+            Assert.True(result.Succeeded, result.Stderr + result.Trap);
+            Assert.Equal("['inner', 'outer'] False", result.Stdout.Trim());
+        }
+    }
+
     [FullTierFact]
     public async Task A_deadlock_between_threads_ends_at_the_time_limit_with_a_message_under_both_hosts()
     {

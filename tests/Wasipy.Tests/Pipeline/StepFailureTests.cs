@@ -87,4 +87,12 @@ public class StepFailureTests
         Assert.Contains("job", stderr.ToString());
         Assert.False(File.Exists(dir.Combine("ran")));
     }
+
+    [Fact]
+    public void A_problem_that_ends_its_sentence_is_not_followed_by_a_second_full_stop()
+    {
+        var e = new StepFailedException("fetch", "could not fetch it. Pass --mirror DIR, or check the url and the commit id.", "/b/logs/fetch.log");
+
+        Assert.Equal("step 'fetch' failed: could not fetch it. Pass --mirror DIR, or check the url and the commit id. Full log: /b/logs/fetch.log", e.Message);
+    }
 }

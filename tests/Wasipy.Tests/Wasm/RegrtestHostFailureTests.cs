@@ -36,5 +36,9 @@ public class RegrtestHostFailureTests
         Assert.Equal(TestStatus.Failed, onWasmtime.Status);
         Assert.Equal(TestStatus.ExpectedFailure, onNode.Status);
         Assert.Contains("\"uvwasi does not report O_NONBLOCK back (node only)\"", File.ReadAllText(dir.Combine("results", "3.11.2-node.json")));
+        // Each host's logs in a folder of its own: the suites of both hosts can run at once.
+        Assert.Equal(dir.Combine("build", "3.11", "logs", "regrtest", "test_os.log"), onWasmtime.LogPath);
+        Assert.Equal(dir.Combine("build", "3.11", "logs", "regrtest-node", "test_os.log"), onNode.LogPath);
+        Assert.True(File.Exists(onWasmtime.LogPath) && File.Exists(onNode.LogPath));
     }
 }
